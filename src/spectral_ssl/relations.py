@@ -53,7 +53,9 @@ def validate_edges(
     lo, hi = int(arr.min()), int(arr.max())
     if lo < 0 or hi >= n_nodes:
         bad = lo if lo < 0 else hi
-        raise RelationError(f"edge index {bad} out of range for {n_nodes} nodes (valid: 0..{n_nodes - 1})")
+        raise RelationError(
+            f"edge index {bad} out of range for {n_nodes} nodes (valid: 0..{n_nodes - 1})"
+        )
     loops = np.flatnonzero(arr[0] == arr[1])
     if loops.size:
         raise RelationError(
@@ -67,7 +69,9 @@ def validate_edges(
     dup = np.flatnonzero(np.diff(sorted_codes) == 0)
     if dup.size:
         c = sorted_codes[dup[0]]
-        raise RelationError(f"G has duplicate edges, e.g. ({c // n_nodes}, {c % n_nodes}) appears twice")
+        raise RelationError(
+            f"G has duplicate edges, e.g. ({c // n_nodes}, {c % n_nodes}) appears twice"
+        )
     rev_codes = arr[1] * n_nodes + arr[0]
     rev_order = np.argsort(rev_codes, kind="stable")
     mismatch = np.flatnonzero(sorted_codes != rev_codes[rev_order])
@@ -81,7 +85,9 @@ def validate_edges(
     if w is not None and not np.array_equal(w[order], w[rev_order]):
         k = np.flatnonzero(w[order] != w[rev_order])[0]
         c = sorted_codes[k]
-        raise RelationError(f"G is not symmetric: weights of ({c // n_nodes}, {c % n_nodes}) and its reverse differ")
+        raise RelationError(
+            f"G is not symmetric: weights of ({c // n_nodes}, {c % n_nodes}) and its reverse differ"
+        )
     if require_degree:
         isolated = np.flatnonzero(np.bincount(arr[0], minlength=n_nodes) == 0)
         if isolated.size:
@@ -124,9 +130,7 @@ def view_pairs(n_samples: int, n_views: int) -> np.ndarray:
     return np.stack([rows, (rows + shifts) % n])
 
 
-def label_graph(
-    labels: Any, positives_per_row: int | None = None, seed: int = 0
-) -> np.ndarray:
+def label_graph(labels: Any, positives_per_row: int | None = None, seed: int = 0) -> np.ndarray:
     """G[i, j] = 1 when labels[i] == labels[j], i != j (the aligned relation).
 
     With ``positives_per_row = P`` each row keeps P random same-label partners (drawn without

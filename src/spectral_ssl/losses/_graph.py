@@ -37,7 +37,9 @@ def check_embedding(z: Tensor) -> None:
         raise ValueError(f"z must be floating point, got {z.dtype}")
 
 
-def degrees(edges: Tensor, n_nodes: int, weights: Tensor | None, dtype: torch.dtype, side: int = 0) -> Tensor:
+def degrees(
+    edges: Tensor, n_nodes: int, weights: Tensor | None, dtype: torch.dtype, side: int = 0
+) -> Tensor:
     """d_i = sum_j G_ij over edges[side] (side 0: rows, side 1: columns)."""
     src = edges[side]
     w = torch.ones(src.shape[0], dtype=dtype, device=src.device) if weights is None else weights
@@ -48,7 +50,7 @@ def propagate(z: Tensor, edges: Tensor, weights: Tensor | None = None) -> Tensor
     """G Z with G[i, j] = w_e for e = (i, j), as a sparse-dense product (differentiable in Z)."""
     n = z.shape[0]
     w = torch.ones(edges.shape[1], dtype=z.dtype, device=z.device) if weights is None else weights
-    g = torch.sparse_coo_tensor(edges, w, (n, n), is_coalesced=False)
+    g = torch.sparse_coo_tensor(edges, w, (n, n), is_coalesced=False, check_invariants=False)
     return torch.sparse.mm(g, z)
 
 

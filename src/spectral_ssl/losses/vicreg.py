@@ -68,7 +68,7 @@ def vicreg_squared_loss(
     weights: Any = None,
     return_terms: bool = False,
 ) -> Tensor | tuple[Tensor, dict[str, Tensor]]:
-    """Squared surrogate: alpha * ||Cov(Z) - I||_F^2 + gamma * inv = alpha ||C - I||^2 + (2 gamma/N) tr(Z^T L Z).
+    """Squared surrogate alpha ||Cov(Z) - I||_F^2 + gamma inv = ... + (2 gamma / N) tr(Z^T L Z).
 
     Terms: ``{"variance": sum_k (C_kk - 1)^2, "covariance": sum_{k != l} C_kl^2, "invariance"}``.
     """

@@ -1,0 +1,56 @@
+"""BarlowTwins on a relation graph G (Zbontar et al. 2021, in the form of Balestriero & LeCun).
+
+Positive pairs are unrolled from the edges: Z_left = Z[edges[0]], Z_right = Z[edges[1]].
+
+    Zl = columns of Z_left divided by max(||column||_2, eps)    (no centring), Zr likewise
+    C  = Zl^T Zr                                                 (K x K column cosines)
+    loss = sum_k (C_kk - 1)^2 + alpha * sum_{k != l} C_kl^2
+
+Computed without unrolling: Z_left^T Z_right = Z^T G Z and ||column k of Z_left||^2 =
+sum_i d_i Z_ik^2, so the cost is O(E K + N K^2) and memory O(N K). Edge weights w_e act as
+if row e of Z_left and Z_right were scaled by sqrt(w_e). ``standardize=True`` centres the
+columns of Z_left and Z_right first (the original method's batch normalisation, biased variance).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import Tensor
+
+from ._graph import as_edge_tensor, as_weight_tensor, check_embedding, degrees, propagate
+
+
+def barlow_twins_loss(
+    z: Tensor,
+    edges: Any,
+    *,
+    alpha: float,
+    eps: float = 1e-6,
+    standardize: bool = False,
+    weights: Any = None,
+    return_terms: bool = False,
+) -> Tensor | tuple[Tensor, dict[str, Tensor]]:
+    """BarlowTwins loss; ``return_terms=True`` adds the terms ``{"invariance", "redundancy"}``."""
+    check_embedding(z)
+    e = as_edge_tensor(edges, z)
+    w = as_weight_tensor(weights, e, z)
+    n = z.shape[0]
+    d_left = degrees(e, n, w, z.dtype, side=0)
+    d_right = degrees(e, n, w, z.dtype, side=1)
+    z_left, z_right = z, z
+    if standardize:
+        total = d_left.sum()
+        z_left = z - (d_left @ z) / total
+        z_right = z - (d_right @ z) / total
+    cross = z_left.T @ propagate(z_right, e, w)  # Z_left^T Z_right = Z^T G Z
+    norm_left = (d_left @ z_left.square()).sqrt().clamp(min=eps)
+    norm_right = (d_right @ z_right.square()).sqrt().clamp(min=eps)
+    c = cross / (norm_left[:, None] * norm_right[None, :])
+    diag = c.diagonal()
+    terms = {
+        "invariance": (diag - 1.0).square().sum(),
+        "redundancy": c.square().sum() - diag.square().sum(),
+    }
+    loss = terms["invariance"] + alpha * terms["redundancy"]
+    return (loss, terms) if return_terms else loss

@@ -1,0 +1,244 @@
+"""Each loss against a literal dense transcription of losses.md (float64, rel. error < 1e-10)."""
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from spectral_ssl.losses import (
+    barlow_twins_loss,
+    simclr_loss,
+    spectral_contrastive_loss,
+    vicreg_loss,
+    vicreg_squared_loss,
+)
+from spectral_ssl.relations import adjacency, label_graph, view_pairs
+
+torch.set_default_dtype(torch.float64)
+
+
+# ---------------------------------------------------------------- literal dense references
+def dense_g(edges, n, weights=None):
+    return torch.as_tensor(adjacency(edges, n, weights).toarray())
+
+
+def ref_vicreg(z, g, alpha, beta, gamma):
+    n, k = z.shape
+    c = torch.cov(z.T)  # unbiased
+    var = k - torch.sqrt(torch.clamp(torch.diag(c), min=1e-6, max=1)).sum()
+    cov = (c**2).sum() - (torch.diag(c) ** 2).sum()
+    inv = (g * torch.cdist(z, z) ** 2).sum() / n
+    return alpha * var + beta * cov + gamma * inv
+
+
+def ref_vicreg_sq(z, g, alpha, gamma):
+    n, k = z.shape
+    lap = torch.diag(g.sum(1)) - g
+    return alpha * ((torch.cov(z.T) - torch.eye(k)) ** 2).sum() + 2 * gamma / n * torch.trace(
+        z.T @ lap @ z
+    )
+
+
+def ref_simclr(z, g, tau):
+    zn = z / z.norm(dim=1, keepdim=True)
+    s = zn @ zn.T / tau
+    s_off = s.masked_fill(torch.eye(len(z), dtype=torch.bool), float("-inf"))
+    lse = torch.logsumexp(s_off, dim=1)
+    return (g * (lse[:, None] - s)).sum()
+
+
+def ref_barlow(z, edges, alpha, eps=1e-6, weights=None, standardize=False):
+    zl, zr = z[edges[0]], z[edges[1]]
+    if weights is not None:  # weighted edge = row scaled by sqrt(w)
+        sw = torch.as_tensor(weights).sqrt()[:, None]
+        if standardize:
+            w = torch.as_tensor(weights)[:, None]
+            zl = zl - (w * zl).sum(0) / w.sum()
+            zr = zr - (w * zr).sum(0) / w.sum()
+        zl, zr = zl * sw, zr * sw
+    elif standardize:
+        zl, zr = zl - zl.mean(0), zr - zr.mean(0)
+    zl = zl / torch.clamp(zl.norm(dim=0), min=eps)
+    zr = zr / torch.clamp(zr.norm(dim=0), min=eps)
+    c = zl.T @ zr
+    off = c - torch.diag(torch.diag(c))
+    return ((torch.diag(c) - 1) ** 2).sum() + alpha * (off**2).sum()
+
+
+def ref_spectral(z, g):
+    n = len(z)
+    gram = z @ z.T
+    return -2 / n * (g * gram).sum() + (gram**2).sum() / n**2
+
+
+# ---------------------------------------------------------------- fixtures
+def graphs():
+    rng = np.random.default_rng(0)
+    out = []
+    for n_views in (2, 3):
+        e = view_pairs(7, n_views)
+        out.append((f"views-V{n_views}", e, 7 * n_views, None))
+    labels = rng.integers(0, 3, 20)
+    e = label_graph(labels)
+    out.append(("labels-weighted", e, 20, rng.uniform(0.5, 2.0, e.shape[1])))
+    return out
+
+
+def _sym_weights(edges, w):
+    """Average each weight with the weight of its reverse edge."""
+    n = edges.max() + 1
+    code = {int(a) * n + int(b): i for i, (a, b) in enumerate(edges.T)}
+    rev = np.array([code[int(b) * n + int(a)] for a, b in edges.T])
+    return (w + w[rev]) / 2
+
+
+GRAPHS = [(name, e, n, None if w is None else _sym_weights(e, w)) for name, e, n, w in graphs()]
+
+
+def rel(a, b):
+    return abs(float(a) - float(b)) / max(abs(float(b)), 1e-300)
+
+
+@pytest.mark.parametrize("name,edges,n,w", GRAPHS, ids=[g[0] for g in GRAPHS])
+def test_losses_match_dense_reference(name, edges, n, w):
+    z = torch.randn(n, 5, generator=torch.Generator().manual_seed(1)) * 0.7
+    g = dense_g(edges, n, w)
+    pairs = [
+        (
+            vicreg_loss(z, edges, alpha=25, beta=1.5, gamma=3, weights=w),
+            ref_vicreg(z, g, 25, 1.5, 3),
+        ),
+        (vicreg_squared_loss(z, edges, alpha=2, gamma=3, weights=w), ref_vicreg_sq(z, g, 2, 3)),
+        (simclr_loss(z, edges, tau=0.3, weights=w), ref_simclr(z, g, 0.3)),
+        (barlow_twins_loss(z, edges, alpha=0.2, weights=w), ref_barlow(z, edges, 0.2, weights=w)),
+        (
+            barlow_twins_loss(z, edges, alpha=0.2, weights=w, standardize=True),
+            ref_barlow(z, edges, 0.2, weights=w, standardize=True),
+        ),
+        (spectral_contrastive_loss(z, edges, weights=w), ref_spectral(z, g)),
+    ]
+    for ours, ref in pairs:
+        assert rel(ours, ref) < 1e-10
+
+
+@pytest.mark.parametrize("name,edges,n,w", GRAPHS, ids=[g[0] for g in GRAPHS])
+def test_gradients_match_dense_reference(name, edges, n, w):
+    z0 = torch.randn(n, 4, generator=torch.Generator().manual_seed(2))
+    g = dense_g(edges, n, w)
+    cases = [
+        (
+            lambda z: vicreg_loss(z, edges, alpha=25, beta=1, gamma=2, weights=w),
+            lambda z: ref_vicreg(z, g, 25, 1, 2),
+        ),
+        (lambda z: simclr_loss(z, edges, tau=0.2, weights=w), lambda z: ref_simclr(z, g, 0.2)),
+        (
+            lambda z: barlow_twins_loss(z, edges, alpha=0.3, weights=w),
+            lambda z: ref_barlow(z, edges, 0.3, weights=w),
+        ),
+        (lambda z: spectral_contrastive_loss(z, edges, weights=w), lambda z: ref_spectral(z, g)),
+    ]
+    for ours, ref in cases:
+        z1 = z0.clone().requires_grad_(True)
+        z2 = z0.clone().requires_grad_(True)
+        ours(z1).backward()
+        ref(z2).backward()
+        torch.testing.assert_close(z1.grad, z2.grad, rtol=1e-10, atol=1e-12)
+
+
+def test_custom_backward_passes_gradcheck():
+    edges = view_pairs(4, 3)
+    z = torch.randn(12, 3, generator=torch.Generator().manual_seed(3), requires_grad=True)
+    assert torch.autograd.gradcheck(lambda z: simclr_loss(z, edges, tau=0.5), (z,))
+    assert torch.autograd.gradcheck(lambda z: vicreg_squared_loss(z, edges, alpha=1, gamma=1), (z,))
+
+
+def test_simclr_blocking_gives_identical_value_and_gradient():
+    edges = view_pairs(50, 2)
+    z0 = torch.randn(100, 8, generator=torch.Generator().manual_seed(4))
+    results = []
+    for block_bytes in (1, 17 * 100 * 8, 2**30):  # 1 row, 17 rows, everything
+        z = z0.clone().requires_grad_(True)
+        loss = simclr_loss(z, edges, tau=0.1, block_bytes=block_bytes)
+        loss.backward()
+        results.append((loss.detach(), z.grad))
+    for loss, grad in results[1:]:
+        torch.testing.assert_close(loss, results[0][0], rtol=1e-12, atol=0)
+        torch.testing.assert_close(grad, results[0][1], rtol=1e-10, atol=1e-12)
+
+
+def test_view_pairs_paper_index_order():
+    np.testing.assert_array_equal(view_pairs(3, 2), [[0, 1, 2, 3, 4, 5], [3, 4, 5, 0, 1, 2]])
+    e = view_pairs(2, 3)  # N = 6, rows repeat-interleaved, column (r + m N') mod N
+    np.testing.assert_array_equal(e[0], [0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
+    np.testing.assert_array_equal(e[1], [2, 4, 3, 5, 4, 0, 5, 1, 0, 2, 1, 3])
+
+
+def test_simclr_known_value_on_aligned_embeddings():
+    """V = 2, views identical, samples orthonormal: lse_i = log(e^{1/tau} + (N-2)), S_ij = 1/tau."""
+    n_samples, tau = 4, 0.5
+    z = torch.cat([torch.eye(n_samples), torch.eye(n_samples)]) * 3.0
+    n = 2 * n_samples
+    expected = n * (math.log(math.exp(1 / tau) + (n - 2)) - 1 / tau)
+    assert rel(simclr_loss(z, view_pairs(n_samples, 2), tau=tau), expected) < 1e-12
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_no_nan_in_edge_cases(dtype):
+    edges = view_pairs(1, 2)  # N = 2
+    z = torch.randn(2, 3, dtype=dtype, requires_grad=True)
+    for loss in (
+        simclr_loss(z, edges, tau=0.05),
+        vicreg_loss(z, edges, alpha=25, beta=1, gamma=25),
+        barlow_twins_loss(z, edges, alpha=0.1),
+    ):
+        (g,) = torch.autograd.grad(loss, z)
+        assert torch.isfinite(loss) and torch.isfinite(g).all()
+    # constant columns: BarlowTwins eps and the VICReg clamp keep everything finite
+    edges = view_pairs(5, 2)
+    z = torch.ones(10, 4, dtype=dtype, requires_grad=True)
+    for loss in (
+        barlow_twins_loss(z, edges, alpha=0.1),
+        vicreg_loss(z, edges, alpha=1, beta=1, gamma=1),
+    ):
+        (g,) = torch.autograd.grad(loss, z)
+        assert torch.isfinite(loss) and torch.isfinite(g).all()
+    # tau = 0.05 with strongly aligned rows: log-sum-exp form must not overflow in float32
+    z = (torch.randn(10, 4, dtype=dtype) * 50).requires_grad_(True)
+    loss = simclr_loss(z, edges, tau=0.05)
+    (g,) = torch.autograd.grad(loss, z)
+    assert torch.isfinite(loss) and torch.isfinite(g).all()
+
+
+def test_rotation_invariance():
+    """Z -> Z O leaves SimCLR, spectral contrastive and the VICReg surrogate unchanged (C6)."""
+    edges = view_pairs(10, 2)
+    z = torch.randn(20, 4, generator=torch.Generator().manual_seed(5))
+    q, _ = torch.linalg.qr(torch.randn(4, 4, generator=torch.Generator().manual_seed(6)))
+    for f in (
+        lambda z: simclr_loss(z, edges, tau=0.3),
+        lambda z: spectral_contrastive_loss(z, edges),
+        lambda z: vicreg_squared_loss(z, edges, alpha=2, gamma=1),
+    ):
+        assert rel(f(z @ q), f(z)) < 1e-10
+
+
+def test_terms_combine_into_loss():
+    edges = view_pairs(6, 2)
+    z = torch.randn(12, 3, generator=torch.Generator().manual_seed(7))
+    loss, t = vicreg_loss(z, edges, alpha=2, beta=3, gamma=5, return_terms=True)
+    assert rel(loss, 2 * t["variance"] + 3 * t["covariance"] + 5 * t["invariance"]) < 1e-12
+    loss, t = simclr_loss(z, edges, tau=0.4, return_terms=True)
+    assert rel(loss, t["attraction"] + t["repulsion"]) < 1e-12
+    loss, t = barlow_twins_loss(z, edges, alpha=0.5, return_terms=True)
+    assert rel(loss, t["invariance"] + 0.5 * t["redundancy"]) < 1e-12
+
+
+def test_bad_arguments_raise_clear_errors():
+    z = torch.randn(4, 2)
+    with pytest.raises(ValueError, match="tau must be positive"):
+        simclr_loss(z, view_pairs(2, 2), tau=0.0)
+    with pytest.raises(ValueError, match=r"shape \(2, E\)"):
+        vicreg_loss(z, np.zeros((3, 4), dtype=np.int64), alpha=1, beta=1, gamma=1)
+    with pytest.raises(ValueError, match="2-D"):
+        vicreg_loss(torch.randn(4), view_pairs(2, 2), alpha=1, beta=1, gamma=1)
