@@ -195,12 +195,15 @@ def symmetrize(edges: np.ndarray, n_nodes: int) -> np.ndarray:
     return np.stack([codes // n_nodes, codes % n_nodes]).astype(np.int64)
 
 
-def restrict(edges: np.ndarray, nodes: np.ndarray, n_nodes: int) -> np.ndarray:
-    """Sub-graph induced by ``nodes``, re-indexed so node ``nodes[k]`` becomes k."""
+def restrict(
+    edges: np.ndarray, nodes: np.ndarray, n_nodes: int, weights: Any = None
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Sub-graph induced by ``nodes`` (node ``nodes[k]`` becomes k): (edges, weights)."""
     new_index = np.full(n_nodes, -1, dtype=np.int64)
     new_index[np.asarray(nodes)] = np.arange(len(nodes))
     mapped = new_index[edges]
-    return mapped[:, (mapped >= 0).all(axis=0)]
+    keep = (mapped >= 0).all(axis=0)
+    return mapped[:, keep], None if weights is None else np.asarray(weights)[keep]
 
 
 # --------------------------------------------------------------------------------------------
