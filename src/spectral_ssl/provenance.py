@@ -1,0 +1,89 @@
+"""Provenance records: what produced an artifact (config, code version, packages, device, time)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import socket
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+PACKAGES = ("torch", "numpy", "scipy", "scikit-learn", "pandas", "seaborn", "snakemake")
+
+
+def now() -> str:
+    """Current UTC time, ISO 8601."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def git_commit() -> dict[str, Any]:
+    """Commit of the source tree this package runs from, and whether it has local changes."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        if commit.returncode != 0:
+            return {"commit": None}
+        status = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+        return {"commit": commit.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None}
+
+
+def package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def device_record(device: str | None = None) -> dict[str, Any]:
+    """Name of the compute device and the torch determinism settings."""
+    import torch
+
+    record: dict[str, Any] = {
+        "device": device,
+        "cpu": platform.processor() or platform.machine(),
+        "torch_threads": torch.get_num_threads(),
+        "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
+        "cudnn_deterministic": torch.backends.cudnn.deterministic,
+        "cudnn_benchmark": torch.backends.cudnn.benchmark,
+    }
+    if device is not None and device.startswith("cuda"):
+        record["gpu"] = torch.cuda.get_device_name(torch.device(device))
+        record["cuda"] = torch.version.cuda
+    return record
+
+
+def provenance(
+    config: dict[str, Any], *, device: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A provenance record for one artifact; ``extra`` holds e.g. start/end times and inputs."""
+    return {
+        "config": config,
+        "spectral_ssl": __version__,
+        "code": git_commit(),
+        "packages": package_versions(),
+        "python": platform.python_version(),
+        "host": socket.gethostname(),
+        "platform": platform.platform(),
+        "device": device_record(device),
+        "written_at": now(),
+        **extra,
+    }

@@ -1,0 +1,323 @@
+"""One trainer for every method: method = loss + default hyperparameters.
+
+Full batch or mini-batch; a mini-batch samples *source* samples and takes all their views, then
+restricts G to those rows, so positive pairs stay together. Seeds are fixed, the device is
+recorded, every step's loss terms are logged, and a NaN/Inf stops the run with a message naming
+the method, hyperparameters, step and term.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from . import losses
+from .errors import ConfigError, DataError, TrainingDivergedError
+from .models import build_model
+from .relations import restrict, validate_edges
+
+
+@dataclass(frozen=True)
+class Method:
+    """An SSL method: its loss, default hyperparameters and the ones that must be > 0."""
+
+    loss: Callable[..., Any]
+    defaults: dict[str, Any]
+    positive: tuple[str, ...] = ()
+
+
+METHODS: dict[str, Method] = {
+    "vicreg": Method(losses.vicreg_loss, {"alpha": 25.0, "beta": 1.0, "gamma": 25.0}),
+    "vicreg_sq": Method(losses.vicreg_squared_loss, {"alpha": 25.0, "gamma": 25.0}),
+    "simclr": Method(losses.simclr_loss, {"tau": 0.5}, positive=("tau",)),
+    "barlow_twins": Method(
+        losses.barlow_twins_loss,
+        {"alpha": 0.005, "eps": 1e-6, "standardize": False},
+        positive=("eps",),
+    ),
+    "spectral_contrastive": Method(losses.spectral_contrastive_loss, {}),
+}
+
+OPTIMIZERS = ("adam", "sgd", "lbfgs")
+PRECISIONS = {"fp32": torch.float32, "fp64": torch.float64, "bf16": torch.float32}
+
+
+@dataclass
+class TrainConfig:
+    """Everything that determines a training run (stored in its provenance record)."""
+
+    method: str
+    hparams: dict[str, Any] = field(default_factory=dict)
+    model: str = "mlp"
+    model_params: dict[str, Any] = field(default_factory=dict)
+    k: int = 32
+    optimizer: str = "adam"
+    lr: float = 1e-3
+    weight_decay: float = 0.0
+    steps: int = 300
+    batch_size: int | None = None
+    seed: int = 0
+    device: str = "auto"
+    precision: str = "fp32"
+    snapshot_every: int = 0
+
+    def resolved_hparams(self) -> dict[str, Any]:
+        """Method defaults overridden by ``hparams``, validated."""
+        method = get_method(self.method)
+        unknown = sorted(set(self.hparams) - set(method.defaults))
+        if unknown:
+            raise ConfigError(
+                f"unknown hyperparameter(s) {unknown} for method '{self.method}' "
+                f"(valid: {sorted(method.defaults)})"
+            )
+        hp = {**method.defaults, **self.hparams}
+        for name, value in hp.items():
+            if isinstance(value, bool):
+                continue
+            if not isinstance(value, int | float) or not math.isfinite(value):
+                raise ConfigError(f"hyperparameter {name} of {self.method} must be a finite number")
+            if value < 0 or (name in method.positive and value == 0):
+                bound = "> 0" if name in method.positive else ">= 0"
+                raise ConfigError(
+                    f"hyperparameter {name} of {self.method} must be {bound}, got {value}"
+                )
+        return hp
+
+    def validate(self) -> None:
+        self.resolved_hparams()
+        if self.k < 1:
+            raise ConfigError(f"k (embedding dimension) must be >= 1, got {self.k}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ConfigError(f"unknown optimizer '{self.optimizer}' (valid: {list(OPTIMIZERS)})")
+        if self.precision not in PRECISIONS:
+            raise ConfigError(f"unknown precision '{self.precision}' (valid: {list(PRECISIONS)})")
+        if self.steps < 1:
+            raise ConfigError(f"steps must be >= 1, got {self.steps}")
+        if not self.lr > 0:
+            raise ConfigError(f"lr must be > 0, got {self.lr}")
+        if self.batch_size is not None and self.batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1 or null, got {self.batch_size}")
+        if self.snapshot_every < 0:
+            raise ConfigError(f"snapshot_every must be >= 0, got {self.snapshot_every}")
+
+
+def get_method(name: str) -> Method:
+    if name not in METHODS:
+        raise ConfigError(f"unknown method '{name}' (valid: {sorted(METHODS)})")
+    return METHODS[name]
+
+
+def resolve_device(device: str = "auto") -> str:
+    """'auto' -> 'cuda' when a GPU is visible, else 'cpu'; 'cuda' without a GPU is an error."""
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cpu":
+        return "cpu"
+    if device.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                f"device '{device}' was requested but no CUDA GPU is available "
+                "(torch.cuda.is_available() is False); use device: auto or cpu"
+            )
+        return device
+    raise ConfigError(f"unknown device '{device}' (valid: auto, cpu, cuda)")
+
+
+@dataclass
+class TrainResult:
+    model: torch.nn.Module
+    log: pd.DataFrame
+    device: str
+    wall_time_s: float
+    hparams: dict[str, Any]
+    snapshot_steps: np.ndarray
+    snapshots: np.ndarray  # (n_snapshots, N, K): Z of the training rows during training
+
+
+def train(
+    x: np.ndarray,
+    edges: np.ndarray,
+    config: TrainConfig,
+    *,
+    source: np.ndarray | None = None,
+    weights: np.ndarray | None = None,
+    progress: bool = False,
+) -> TrainResult:
+    """Fit ``config.model`` on inputs ``x`` (N x D) with relation ``edges`` on the N rows.
+
+    ``source[r]`` is the source sample of row r (views of one sample share it); mini-batches
+    draw ``batch_size`` source samples and keep all their rows. Without ``source`` every row is
+    its own source.
+    """
+    config.validate()
+    hp = config.resolved_hparams()
+    x = np.asarray(x)
+    if x.ndim != 2 or x.shape[0] < 2:
+        raise DataError(f"training inputs must be a 2-D array with >= 2 rows, got shape {x.shape}")
+    if not np.all(np.isfinite(x)):
+        raise DataError(f"training inputs contain {int(np.sum(~np.isfinite(x)))} NaN/Inf values")
+    n_rows = x.shape[0]
+    edges = validate_edges(edges, n_rows, weights)
+    device = resolve_device(config.device)
+    dtype = PRECISIONS[config.precision]
+    method = get_method(config.method)
+
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    model = build_model(
+        config.model, d_in=x.shape[1], n_rows=n_rows, k=config.k, **config.model_params
+    )
+    model = model.to(device=device, dtype=dtype)
+    x_t = torch.as_tensor(x, dtype=dtype, device=device)
+    batches = _Batches(edges, weights, n_rows, source, config.batch_size, rng, device, dtype)
+    optimizer = _make_optimizer(config, model.parameters())
+
+    rows: list[dict[str, float]] = []
+    snapshots: list[tuple[int, np.ndarray]] = []
+    start = time.perf_counter()
+    steps = range(config.steps)
+    if progress:
+        from tqdm.auto import tqdm
+
+        steps = tqdm(steps, desc=f"{config.method}", leave=False)
+    model.train()
+    for step in steps:
+        if config.snapshot_every and step % config.snapshot_every == 0:
+            snapshots.append((step, _embed_rows(model, x_t)))
+        index, batch_edges, batch_weights = batches.next()
+        record: dict[str, Any] = {}
+
+        def closure() -> torch.Tensor:
+            optimizer.zero_grad(set_to_none=True)
+            with torch.autocast(
+                device_type=device.split(":")[0],
+                dtype=torch.bfloat16,
+                enabled=config.precision == "bf16",
+            ):
+                z = model(x_t[index], index)
+            loss, terms = method.loss(
+                z.float() if config.precision == "bf16" else z,
+                batch_edges,
+                weights=batch_weights,
+                return_terms=True,
+                **hp,
+            )
+            _check_finite(config, hp, step, loss, terms)
+            loss.backward()
+            record["loss"] = loss.detach()
+            record.update({k: v.detach() for k, v in terms.items()})
+            return loss
+
+        if config.optimizer == "lbfgs":
+            optimizer.step(closure)
+        else:
+            closure()
+            _check_gradients(config, hp, step, model)
+            optimizer.step()
+        rows.append(
+            {
+                "step": step,
+                **{k: float(v) for k, v in record.items()},
+                "time_s": time.perf_counter() - start,
+            }
+        )
+    wall = time.perf_counter() - start
+    if config.snapshot_every:
+        snapshots.append((config.steps, _embed_rows(model, x_t)))
+    model.eval()
+    k = config.k
+    return TrainResult(
+        model,
+        pd.DataFrame(rows),
+        device,
+        wall,
+        hp,
+        np.array([s for s, _ in snapshots], dtype=np.int64),
+        np.stack([z for _, z in snapshots]) if snapshots else np.zeros((0, n_rows, k)),
+    )
+
+
+@torch.no_grad()
+def _embed_rows(model: torch.nn.Module, x_t: torch.Tensor) -> np.ndarray:
+    """Z of all training rows (eval mode, restored afterwards) as float64 numpy."""
+    was_training = model.training
+    model.eval()
+    z = model(x_t, torch.arange(x_t.shape[0], device=x_t.device))
+    model.train(was_training)
+    return z.to("cpu", torch.float64).numpy()
+
+
+def _make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
+    if config.optimizer == "adam":
+        return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
+    if config.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=config.lr, momentum=0.9, weight_decay=config.weight_decay)
+    return torch.optim.LBFGS(params, lr=config.lr, max_iter=20, line_search_fn="strong_wolfe")
+
+
+def _describe(config: TrainConfig, hp: dict[str, Any]) -> str:
+    return f"{config.method} ({', '.join(f'{k}={v}' for k, v in hp.items())})"
+
+
+def _check_finite(config, hp, step, loss, terms) -> None:
+    if torch.isfinite(loss):
+        return
+    bad = [name for name, value in terms.items() if not torch.isfinite(value)]
+    what = f"loss term '{bad[0]}' is {float(terms[bad[0]])}" if bad else f"loss is {float(loss)}"
+    raise TrainingDivergedError(f"{_describe(config, hp)} diverged at step {step}: {what}")
+
+
+def _check_gradients(config, hp, step, model) -> None:
+    for name, p in model.named_parameters():
+        if p.grad is not None and not torch.isfinite(p.grad).all():
+            raise TrainingDivergedError(
+                f"{_describe(config, hp)} diverged at step {step}: gradient of '{name}' is not finite"
+            )
+
+
+class _Batches:
+    """Full batch (the same tensors every step) or mini-batches of whole source samples."""
+
+    def __init__(self, edges, weights, n_rows, source, batch_size, rng, device, dtype):
+        self.edges, self.weights, self.n_rows, self.rng = edges, weights, n_rows, rng
+        self.device, self.dtype = device, dtype
+        source = np.arange(n_rows) if source is None else np.asarray(source)
+        if source.shape != (n_rows,):
+            raise DataError(f"source must have one entry per row ({n_rows}), got {source.shape}")
+        self.sources = np.unique(source)
+        self.rows_of = pd.Series(np.arange(n_rows)).groupby(source).indices
+        self.full = batch_size is None or batch_size >= self.sources.size
+        self.batch_size = batch_size
+        if self.full:
+            self.cached = self._tensors(np.arange(n_rows), edges, weights)
+
+    def _tensors(self, index, edges, weights):
+        w = (
+            None
+            if weights is None
+            else torch.as_tensor(weights, dtype=self.dtype, device=self.device)
+        )
+        return (
+            torch.as_tensor(index, device=self.device),
+            torch.as_tensor(edges, device=self.device),
+            w,
+        )
+
+    def next(self):
+        if self.full:
+            return self.cached
+        chosen = np.sort(self.rng.choice(self.sources, size=self.batch_size, replace=False))
+        index = np.concatenate([self.rows_of[s] for s in chosen])
+        return self._tensors(index, *restrict(self.edges, index, self.n_rows, self.weights))
+
+
+def config_dict(config: TrainConfig) -> dict[str, Any]:
+    """The config as a plain dict (with resolved hyperparameters) for provenance records."""
+    return {**asdict(config), "hparams": config.resolved_hparams()}
