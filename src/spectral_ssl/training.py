@@ -12,6 +12,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -193,27 +194,10 @@ def train(
             snapshots.append((step, _embed_rows(model, x_t)))
         index, batch_edges, batch_weights = batches.next()
         record: dict[str, Any] = {}
-
-        def closure() -> torch.Tensor:
-            optimizer.zero_grad(set_to_none=True)
-            with torch.autocast(
-                device_type=device.split(":")[0],
-                dtype=torch.bfloat16,
-                enabled=config.precision == "bf16",
-            ):
-                z = model(x_t[index], index)
-            loss, terms = method.loss(
-                z.float() if config.precision == "bf16" else z,
-                batch_edges,
-                weights=batch_weights,
-                return_terms=True,
-                **hp,
-            )
-            _check_finite(config, hp, step, loss, terms)
-            loss.backward()
-            record["loss"] = loss.detach()
-            record.update({k: v.detach() for k, v in terms.items()})
-            return loss
+        closure = partial(
+            _forward_backward, model, optimizer, method, config, hp, step,
+            x_t[index], index, batch_edges, batch_weights, record,
+        )  # fmt: skip
 
         if config.optimizer == "lbfgs":
             optimizer.step(closure)
@@ -254,6 +238,25 @@ def _embed_rows(model: torch.nn.Module, x_t: torch.Tensor) -> np.ndarray:
     return z.to("cpu", torch.float64).numpy()
 
 
+def _forward_backward(
+    model, optimizer, method, config, hp, step, x, index, edges, weights, record
+) -> torch.Tensor:
+    """One loss evaluation and backward pass (the closure L-BFGS may call several times)."""
+    optimizer.zero_grad(set_to_none=True)
+    device_type = x.device.type
+    with torch.autocast(device_type=device_type, dtype=torch.bfloat16,
+                        enabled=config.precision == "bf16"):  # fmt: skip
+        z = model(x, index)
+    if config.precision == "bf16":
+        z = z.float()
+    loss, terms = method.loss(z, edges, weights=weights, return_terms=True, **hp)
+    _check_finite(config, hp, step, loss, terms)
+    loss.backward()
+    record["loss"] = loss.detach()
+    record.update({k: v.detach() for k, v in terms.items()})
+    return loss
+
+
 def _make_optimizer(config: TrainConfig, params) -> torch.optim.Optimizer:
     if config.optimizer == "adam":
         return torch.optim.Adam(params, lr=config.lr, weight_decay=config.weight_decay)
@@ -278,7 +281,8 @@ def _check_gradients(config, hp, step, model) -> None:
     for name, p in model.named_parameters():
         if p.grad is not None and not torch.isfinite(p.grad).all():
             raise TrainingDivergedError(
-                f"{_describe(config, hp)} diverged at step {step}: gradient of '{name}' is not finite"
+                f"{_describe(config, hp)} diverged at step {step}: "
+                f"gradient of '{name}' is not finite"
             )
 
 

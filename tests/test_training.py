@@ -1,0 +1,145 @@
+"""Trainer: every method lowers its loss, VICReg features beat random features, determinism."""
+
+import numpy as np
+import pytest
+import torch
+
+from spectral_ssl.data import make_dataset, subsample, train_test_split
+from spectral_ssl.errors import ConfigError, DataError, TrainingDivergedError
+from spectral_ssl.evaluation import linear_probe
+from spectral_ssl.models import build_model, embed
+from spectral_ssl.relations import view_pairs
+from spectral_ssl.training import METHODS, TrainConfig, resolve_device, train
+from spectral_ssl.views import make_views
+
+
+@pytest.fixture(scope="module")
+def digits():
+    ds = make_dataset("digits", seed=0)
+    train_ds, test_ds = train_test_split(ds, test_fraction=0.25, seed=0)
+    views = make_views(subsample(train_ds, 600, seed=0), 2, seed=0)
+    return train_ds, test_ds, views
+
+
+@pytest.mark.parametrize("method", ["vicreg", "simclr", "barlow_twins"])
+def test_each_method_lowers_its_loss(digits, method):
+    _, _, views = digits
+    edges = view_pairs(views.n_samples, views.n_views)
+    config = TrainConfig(method=method, model="mlp", k=16, steps=60, lr=1e-3)
+    result = train(views.x, edges, config, source=views.source)
+    losses = result.log["loss"].to_numpy()
+    assert np.all(np.isfinite(losses))
+    assert losses[-5:].mean() < 0.9 * losses[:5].mean()
+    assert set(result.log.columns) >= {"step", "loss", "time_s"}
+
+
+def test_vicreg_features_beat_random_features(digits):
+    train_ds, test_ds, views = digits
+    edges = view_pairs(views.n_samples, views.n_views)
+    # K = 8: a random 8-d projection keeps less of the class information than trained features
+    config = TrainConfig(method="vicreg", model="mlp", k=8, steps=150, lr=1e-3, seed=0)
+    result = train(views.x, edges, config, source=views.source)
+    trained = linear_probe(
+        embed(result.model, train_ds.x), train_ds.y, embed(result.model, test_ds.x), test_ds.y
+    )
+    torch.manual_seed(0)
+    rand = build_model("mlp", d_in=64, n_rows=views.x.shape[0], k=8).eval()
+    random_probe = linear_probe(
+        embed(rand, train_ds.x), train_ds.y, embed(rand, test_ds.x), test_ds.y
+    )
+    assert trained["test_accuracy"] > random_probe["test_accuracy"] + 0.07
+    assert trained["test_accuracy"] > 0.85
+
+
+def test_same_seed_same_embeddings_on_cpu(digits):
+    _, _, views = digits
+    edges = view_pairs(views.n_samples, views.n_views)
+    config = TrainConfig(method="simclr", model="mlp", k=8, steps=10, batch_size=128, seed=3)
+    z1 = embed(train(views.x, edges, config, source=views.source).model, views.x)
+    z2 = embed(train(views.x, edges, config, source=views.source).model, views.x)
+    np.testing.assert_array_equal(z1, z2)
+    other = TrainConfig(method="simclr", model="mlp", k=8, steps=10, batch_size=128, seed=4)
+    assert not np.array_equal(
+        z1, embed(train(views.x, edges, other, source=views.source).model, views.x)
+    )
+
+
+def test_minibatches_keep_positive_pairs_together(digits):
+    from spectral_ssl.training import _Batches
+
+    _, _, views = digits
+    edges = view_pairs(views.n_samples, views.n_views)
+    batches = _Batches(edges, None, views.x.shape[0], views.source, 50, np.random.default_rng(0),
+                       "cpu", torch.float32)  # fmt: skip
+    index, batch_edges, _ = batches.next()
+    assert index.numel() == 100  # 50 samples x 2 views
+    assert batch_edges.shape[1] == 100  # every row keeps its partner
+    src = torch.as_tensor(views.source)[index]
+    assert torch.equal(src[batch_edges[0]], src[batch_edges[1]])
+
+
+def test_free_and_linear_models_and_snapshots(digits):
+    _, _, views = digits
+    edges = view_pairs(views.n_samples, views.n_views)
+    for model in ("free", "linear"):
+        config = TrainConfig(method="vicreg_sq", model=model, k=4, steps=20, snapshot_every=10,
+                             hparams={"alpha": 1.0, "gamma": 1.0}, lr=1e-2)  # fmt: skip
+        result = train(views.x, edges, config)
+        assert list(result.snapshot_steps) == [0, 10, 20]
+        assert result.snapshots.shape == (3, views.x.shape[0], 4)
+
+
+def test_nan_stops_with_clear_message():
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    config = TrainConfig(method="vicreg", model="linear", k=2, steps=50, lr=1e30, optimizer="sgd")
+    with pytest.raises(
+        TrainingDivergedError, match=r"vicreg \(alpha=25.0.*\) diverged at step \d+"
+    ):
+        train(x, view_pairs(10, 2), config)
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"method": "byol"}, "unknown method 'byol'"),
+        ({"method": "vicreg", "hparams": {"gamma": -1.0}}, "gamma of vicreg must be >= 0"),
+        ({"method": "simclr", "hparams": {"tau": 0.0}}, "tau of simclr must be > 0"),
+        (
+            {"method": "simclr", "hparams": {"temperature": 0.1}},
+            r"unknown hyperparameter.*temperature",
+        ),
+        ({"method": "vicreg", "k": 0}, "k .* must be >= 1"),
+        ({"method": "vicreg", "optimizer": "rmsprop"}, "unknown optimizer"),
+        ({"method": "vicreg", "model": "resnet"}, "resnet"),
+    ],
+)
+def test_bad_config_is_named(kwargs, message):
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    with pytest.raises(ConfigError, match=message):
+        train(x, view_pairs(4, 2), TrainConfig(**{"steps": 1, **kwargs}))
+
+
+def test_bad_inputs():
+    x = np.random.default_rng(0).normal(size=(8, 3))
+    x[2, 1] = np.nan
+    with pytest.raises(DataError, match="NaN"):
+        train(x, view_pairs(4, 2), TrainConfig(method="vicreg", steps=1))
+
+
+def test_device_resolution():
+    assert resolve_device("cpu") == "cpu"
+    assert resolve_device("auto") == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(ConfigError, match="no CUDA GPU is available"):
+            resolve_device("cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_training_matches_cpu_closely(digits):
+    _, _, views = digits
+    edges = view_pairs(views.n_samples, views.n_views)
+    for method in METHODS:
+        config = TrainConfig(method=method, model="linear", k=8, steps=5, precision="fp64")
+        cpu = train(views.x, edges, config).log["loss"].to_numpy()
+        gpu = train(views.x, edges, TrainConfig(**{**config.__dict__, "device": "cuda"}))
+        np.testing.assert_allclose(gpu.log["loss"].to_numpy(), cpu, rtol=1e-6)
