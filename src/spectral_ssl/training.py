@@ -273,7 +273,10 @@ def _check_finite(config, hp, step, loss, terms) -> None:
     if torch.isfinite(loss):
         return
     bad = [name for name, value in terms.items() if not torch.isfinite(value)]
-    what = f"loss term '{bad[0]}' is {float(terms[bad[0]])}" if bad else f"loss is {float(loss)}"
+    if bad:
+        what = f"loss term '{bad[0]}' is {float(terms[bad[0]].detach())}"
+    else:
+        what = f"loss is {float(loss.detach())}"
     raise TrainingDivergedError(f"{_describe(config, hp)} diverged at step {step}: {what}")
 
 
