@@ -192,19 +192,29 @@ def cmd_relation(args: argparse.Namespace) -> None:
     )
 
 
-def cmd_train(args: argparse.Namespace) -> None:
-    import torch
+def parse_seeds(text: str) -> list[int]:
+    """'0,1,2' -> [0, 1, 2]."""
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"--seeds expects comma-separated integers, got '{text}'") from None
+    if not seeds:
+        raise ConfigError("--seeds is empty")
+    return seeds
 
+
+def cmd_train(args: argparse.Namespace) -> None:
     from .data import load_dataset
-    from .io import save_npz, save_text
-    from .models import embed
-    from .provenance import now
+    from .experiments import read_relation_stats
+    from .io import load_npz
     from .relations import load_relation
-    from .training import TrainConfig, config_dict, train
+    from .training import TrainConfig
     from .views import load_views
 
-    started = now()
-    config = TrainConfig(
+    seeds = parse_seeds(args.seeds) if args.seeds else [args.seed]
+    if len(seeds) > 1 and "{seed}" not in args.out_dir:
+        raise ConfigError("--out-dir must contain '{seed}' when several --seeds are given")
+    base = TrainConfig(
         method=args.method,
         hparams=parse_pairs(args.hparam, "--hparam"),
         model=args.model,
@@ -215,66 +225,84 @@ def cmd_train(args: argparse.Namespace) -> None:
         weight_decay=args.weight_decay,
         steps=args.steps,
         batch_size=args.batch_size,
-        seed=args.seed,
         device=args.device,
         precision=args.precision,
         snapshot_every=args.snapshot_every,
     )
-    config.validate()
+    base.validate()
     views = load_views(args.views)
     edges, n_nodes, weights = load_relation(args.relation)
     if n_nodes != views.x.shape[0]:
         raise ConfigError(
             f"{args.relation} has {n_nodes} nodes but {args.views} has {views.x.shape[0]} rows"
         )
-    result = train(
-        views.x, edges, config, source=views.source, weights=weights, progress=sys.stderr.isatty()
-    )
+    data = load_dataset(args.data) if args.data else None
+    closed = load_npz(args.closed_form) if args.closed_form else None
+    context = {
+        "tags": parse_pairs(args.tag, "--tag"),
+        "relation_stats": read_relation_stats(args.relation_stats),
+        "inputs": [p for p in (args.views, args.relation, args.data, args.closed_form,
+                               args.relation_stats) if p],
+    }  # fmt: skip
+    for seed in seeds:
+        config = TrainConfig(**{**base.__dict__, "seed": seed})
+        run_dir = Path(args.out_dir.format(seed=seed))
+        train_one(config, views, edges, weights, data, closed, context, run_dir)
 
-    out = Path(args.out_dir)
+
+def train_one(config, views, edges, weights, data, closed, context, run_dir: Path) -> None:
+    """Train one seed and write its run folder; a diverged run leaves a 'failed' metrics.json."""
+    import torch
+
+    from .errors import TrainingDivergedError
+    from .experiments import failed_record, run_metrics
+    from .io import atomic_path, save_json, save_npz, save_text
+    from .models import embed
+    from .provenance import now
+    from .training import config_dict, train
+
+    started = now()
+    tags = context["tags"]
+    try:
+        result = train(views.x, edges, config, source=views.source, weights=weights,
+                       progress=sys.stderr.isatty())  # fmt: skip
+    except TrainingDivergedError as exc:
+        failed = failed_record(tags, config.resolved_hparams(), config.seed, str(exc))
+        save_json(run_dir / "metrics.json", failed)
+        for name in ("embeddings.npz", "snapshots.npz", "model.pt", "log.csv"):
+            (run_dir / name).unlink(missing_ok=True)
+        record([run_dir / "metrics.json"], context["inputs"], config_dict(config),
+               run_dir / "provenance.json", device=config.device, started=started,
+               error=str(exc))  # fmt: skip
+        print(f"spectral-ssl train: run failed: {exc}", file=sys.stderr)
+        return
+    out_of_sample = getattr(result.model, "supports_out_of_sample", True)
     arrays: dict[str, Any] = {
-        "z_views": result.snapshots[-1] if len(result.snapshots) else embed_rows(result, views.x),
+        "z_views": embed(result.model, views.x if out_of_sample else None),
         "y_views": views.y,
         "nuisance_views": views.nuisance,
     }
-    inputs = [args.views, args.relation]
-    if args.data and getattr(result.model, "supports_out_of_sample", True):
-        train_ds, test_ds = load_dataset(args.data)
+    if data is not None and out_of_sample:
+        train_ds, test_ds = data
         arrays.update(
-            z_train=embed(result.model, train_ds.x),
-            y_train=train_ds.y,
-            z_test=embed(result.model, test_ds.x),
-            y_test=test_ds.y,
-        )
-        inputs.append(args.data)
+            z_train=embed(result.model, train_ds.x), y_train=train_ds.y,
+            z_test=embed(result.model, test_ds.x), y_test=test_ds.y,
+        )  # fmt: skip
     if config.model == "linear":
         arrays["weight"] = result.model.weight.detach().to("cpu", torch.float64).numpy()
-    save_npz(out / "embeddings.npz", **arrays)
-    save_npz(out / "snapshots.npz", steps=result.snapshot_steps, z=result.snapshots)
-    state = {k: v.detach().cpu() for k, v in result.model.state_dict().items()}
-    from .io import atomic_path
-
-    with atomic_path(out / "model.pt", suffix=".pt") as tmp:
-        torch.save(state, tmp)
-    save_text(out / "log.csv", result.log.to_csv(index=False))
-    outputs = [out / name for name in ("embeddings.npz", "snapshots.npz", "model.pt", "log.csv")]
-    record(
-        outputs,
-        inputs,
-        config_dict(config),
-        out / "provenance.json",
-        device=result.device,
-        started=started,
-        wall_time_s=result.wall_time_s,
-    )
-
-
-def embed_rows(result: Any, x: np.ndarray) -> np.ndarray:
-    from .models import embed
-
-    if getattr(result.model, "supports_out_of_sample", True):
-        return embed(result.model, x)
-    return embed(result.model, None)
+    save_npz(run_dir / "embeddings.npz", **arrays)
+    save_npz(run_dir / "snapshots.npz", steps=result.snapshot_steps, z=result.snapshots)
+    with atomic_path(run_dir / "model.pt", suffix=".pt") as tmp:
+        torch.save({k: v.detach().cpu() for k, v in result.model.state_dict().items()}, tmp)
+    save_text(run_dir / "log.csv", result.log.to_csv(index=False))
+    metrics = run_metrics(config, result, arrays, views, edges, weights, closed)
+    save_json(run_dir / "metrics.json",
+              {**tags, "run_dir": str(run_dir), **config_dict(config), **metrics,
+               "relation_stats": context["relation_stats"], "status": "ok"})  # fmt: skip
+    outputs = [run_dir / n for n in ("embeddings.npz", "snapshots.npz", "model.pt", "log.csv",
+                                     "metrics.json")]  # fmt: skip
+    record(outputs, context["inputs"], config_dict(config), run_dir / "provenance.json",
+           device=result.device, started=started, wall_time_s=result.wall_time_s)  # fmt: skip
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
@@ -289,23 +317,74 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         "views_effective_rank": effective_rank(arrays["z_views"]),
     }
     if "z_train" in arrays:
-        metrics.update(
-            embedding_metrics(
-                arrays["z_train"], arrays["y_train"], arrays["z_test"], arrays["y_test"]
-            )
-        )
-    log = (run / "log.csv").read_text().strip().splitlines()
-    header, last = log[0].split(","), log[-1].split(",")
-    metrics.update(
-        {
-            f"final_{k}": float(v)
-            for k, v in zip(header, last, strict=True)
-            if k not in ("step", "time_s")
-        }
-    )
-    metrics["wall_time_s"] = prov.get("wall_time_s")
-    metrics["device"] = prov.get("device", {}).get("device")
+        metrics.update(embedding_metrics(arrays["z_train"], arrays["y_train"],
+                                         arrays["z_test"], arrays["y_test"]))  # fmt: skip
     save_json(args.out, {"run_dir": str(run), **prov["config"], **metrics})
+
+
+def cmd_baseline(args: argparse.Namespace) -> None:
+    from .data import load_dataset
+    from .evaluation import supervised_baseline, whitened_probe
+    from .io import save_json
+    from .provenance import now
+
+    started = now()
+    train_ds, test_ds = load_dataset(args.data)
+    tags = parse_pairs(args.tag, "--tag")
+    rows = []
+    for method, fn in (("supervised", supervised_baseline), ("whitened", whitened_probe)):
+        acc = fn(train_ds.x, train_ds.y, test_ds.x, test_ds.y)
+        rows.append({**tags, "method": method, "model": "linear", "seed": 0,
+                     "probe_train_accuracy": acc["train_accuracy"],
+                     "probe_test_accuracy": acc["test_accuracy"], "status": "ok"})  # fmt: skip
+    save_json(args.out, rows)
+    record([args.out], [args.data], {"step": "baseline", "tags": tags},
+           provenance_path(args.out), started=started)  # fmt: skip
+
+
+def cmd_collect(args: argparse.Namespace) -> None:
+    from .experiments import collect
+    from .io import save_text
+
+    table, trajectory = collect(args.inputs)
+    save_text(args.out, table.to_csv(index=False))
+    if args.trajectory_out:
+        save_text(args.trajectory_out, trajectory.to_csv(index=False))
+
+
+def cmd_cost(args: argparse.Namespace) -> None:
+    from .experiments import loss_cost
+    from .io import save_text
+    from .training import resolve_device
+
+    table = loss_cost(
+        args.methods.split(","),
+        [int(v) for v in args.n_values.split(",")],
+        [int(v) for v in args.k_values.split(",")],
+        fixed_n=args.fixed_n, fixed_k=args.fixed_k, repeats=args.repeats,
+        device=resolve_device(args.device),
+    )  # fmt: skip
+    save_text(args.out, table.to_csv(index=False))
+
+
+def cmd_identities(args: argparse.Namespace) -> None:
+    from .experiments import identities
+    from .io import save_text
+
+    save_text(args.out, identities(seed=args.seed).to_csv(index=False))
+
+
+def cmd_figures(args: argparse.Namespace) -> None:
+    from .figures import main_figures
+
+    for path in main_figures(args.metrics_dir, args.out_dir):
+        print(path)
+
+
+def cmd_claims(args: argparse.Namespace) -> None:
+    from .claims import main_claims
+
+    main_claims(args.metrics_dir, args.config, args.out_md, args.out_csv)
 
 
 def cmd_show(args: argparse.Namespace) -> None:
@@ -375,14 +454,52 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--batch-size", type=int, default=None, help="source samples per batch")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seeds", help="comma-separated seeds trained one after the other")
     p.add_argument("--device", default="auto", help="auto | cpu | cuda")
     p.add_argument("--precision", default="fp32", help="fp32 | fp64 | bf16")
     p.add_argument("--snapshot-every", type=int, default=0, help="keep Z every S steps")
-    p.add_argument("--out-dir", required=True)
+    p.add_argument("--closed-form", help="closed-form .npz to compare the learned solution with")
+    p.add_argument("--relation-stats", help="relation statistics JSON, copied into metrics")
+    p.add_argument("--tag", action="append", metavar="KEY=VALUE", help="label kept in metrics")
+    p.add_argument("--out-dir", required=True, help="run folder; may contain {seed}")
 
     p = add("evaluate", cmd_evaluate, "probe accuracy, ranks and final loss of a run (JSON)")
     p.add_argument("--run-dir", required=True)
     p.add_argument("--out", required=True)
+
+    p = add("baseline", cmd_baseline, "supervised probe on raw X and on whitened X (JSON)")
+    p.add_argument("--data", required=True)
+    p.add_argument("--tag", action="append", metavar="KEY=VALUE")
+    p.add_argument("--out", required=True)
+
+    p = add("collect", cmd_collect, "gather metrics JSON files into one tidy CSV table")
+    p.add_argument("inputs", nargs="+")
+    p.add_argument("--out", required=True)
+    p.add_argument("--trajectory-out", help="also write the angle-vs-step rows")
+
+    p = add("cost", cmd_cost, "time each loss (forward + backward) vs N and K")
+    p.add_argument("--methods", default="vicreg,simclr,barlow_twins")
+    p.add_argument("--n-values", default="512,1024,2048,4096")
+    p.add_argument("--k-values", default="16,32,64,128")
+    p.add_argument("--fixed-n", type=int, default=2048)
+    p.add_argument("--fixed-k", type=int, default=64)
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--device", default="auto")
+    p.add_argument("--out", required=True)
+
+    p = add("identities", cmd_identities, "check the exact identities C1, C6, C10, C15")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--out", required=True)
+
+    p = add("figures", cmd_figures, "draw every figure from the metric tables")
+    p.add_argument("--metrics-dir", required=True)
+    p.add_argument("--out-dir", required=True)
+
+    p = add("claims", cmd_claims, "compute the claims report from the metric tables")
+    p.add_argument("--metrics-dir", required=True)
+    p.add_argument("--config", required=True)
+    p.add_argument("--out-md", required=True)
+    p.add_argument("--out-csv", required=True)
 
     p = add("show", cmd_show, "list the arrays of .npz artifacts")
     p.add_argument("paths", nargs="+")

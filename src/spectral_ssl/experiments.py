@@ -1,0 +1,316 @@
+"""Experiment-level glue for the pipeline: per-run metrics, closed-form comparison, tidy tables,
+loss cost timings and the exact identities (C1, C6, C10, C15).
+
+The CLI calls these functions; each returns plain dicts or DataFrames so that every number in a
+table can be traced back to one function here.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .io import load_json
+
+KEY_COLUMNS = (
+    "experiment", "data", "dataset", "n_samples", "relation", "model", "method", "hparams",
+    "alpha", "beta", "gamma", "tau", "seed", "k", "status",
+)  # fmt: skip
+HPARAM_COLUMNS = ("alpha", "beta", "gamma", "tau")
+EXACT_FREE_TWINS = ("vicreg_sq", "spectral_contrastive")  # closed form = exact minimiser
+
+
+def hparams_string(hparams: dict[str, Any]) -> str:
+    """{'gamma': 0.1, 'alpha': 25} -> 'alpha=25_gamma=0.1' (keys sorted); {} -> 'default'."""
+    if not hparams:
+        return "default"
+    return "_".join(f"{k}={_fmt(v)}" for k, v in sorted(hparams.items()))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --------------------------------------------------------------------------------------------
+# comparison of a learned solution with its closed form
+# --------------------------------------------------------------------------------------------
+def twin_of(method: str, model: str) -> str | None:
+    """Name of the closed form (see closed_form.compute) a trained method is compared with."""
+    if model == "free":
+        return {
+            "vicreg_sq": "vicreg_sq",
+            "vicreg": "vicreg_sq",
+            "spectral_contrastive": "spectral_contrastive",
+            "simclr": "spectral_contrastive",
+            "barlow_twins": "spectral_contrastive",
+        }.get(method)
+    if model == "linear":
+        return {
+            "vicreg_sq": "vicreg_sq_linear",
+            "vicreg": "vicreg_sq_linear",
+            "spectral_contrastive": "spectral_contrastive_linear",
+            "simclr": "spectral_contrastive_linear",
+            "barlow_twins": "barlow_twins_linear",
+        }.get(method)
+    return None
+
+
+def compare_with_closed_form(
+    learned: np.ndarray, reference: np.ndarray, *, centre: bool
+) -> dict[str, float]:
+    """Principal angles between column spaces, with both numerical ranks (see subspaces)."""
+    from .subspaces import compare_subspaces
+
+    cmp = compare_subspaces(learned, reference, centre=centre)
+    angles = np.asarray(cmp.angles, dtype=np.float64)
+    return {
+        "angle_max_deg": float(angles.max()) if angles.size else float("nan"),
+        "angle_mean_deg": float(angles.mean()) if angles.size else float("nan"),
+        "learned_rank": int(cmp.rank_a),
+        "cf_rank": int(cmp.rank_b),
+        "projector_distance": float(cmp.projector_distance),
+    }
+
+
+def run_metrics(
+    config: Any,
+    result: Any,
+    arrays: dict[str, np.ndarray],
+    views: Any,
+    edges: np.ndarray,
+    weights: np.ndarray | None,
+    closed: dict[str, np.ndarray] | None,
+) -> dict[str, Any]:
+    """Everything measured on one trained run: probe, ranks, final loss terms, closed form."""
+    from .evaluation import effective_rank, embedding_metrics, numerical_rank
+
+    z_views = arrays["z_views"]
+    metrics: dict[str, Any] = {
+        "views_numerical_rank": numerical_rank(z_views),
+        "views_effective_rank": effective_rank(z_views),
+        "wall_time_s": result.wall_time_s,
+        "device": result.device,
+        "n_samples": views.n_samples,
+    }
+    if "z_train" in arrays:
+        metrics.update(embedding_metrics(arrays["z_train"], arrays["y_train"],
+                                         arrays["z_test"], arrays["y_test"]))  # fmt: skip
+    else:  # free Z: ranks of the training rows only
+        metrics.update(embedding_metrics(z_views, views.y))
+    last = result.log.iloc[-1]
+    for column in result.log.columns:
+        if column not in ("step", "time_s"):
+            metrics[f"final_{column}"] = float(last[column])
+    if closed is not None:
+        metrics.update(_closed_form_metrics(config, result, arrays, edges, weights, closed))
+    return metrics
+
+
+def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict[str, Any]:
+    import torch
+
+    from .training import get_method
+
+    free = config.model == "free"
+    learned = arrays["z_views"] if free else arrays["weight"]
+    reference = closed["embedding"] if free else closed["weights"]
+    out: dict[str, Any] = {
+        "cf_method": str(closed["method"]) if "method" in closed else None,
+        "cf_predicted_rank": int(closed["predicted_rank"]) if "predicted_rank" in closed else None,
+        **compare_with_closed_form(learned, reference, centre=free),
+    }
+    if free and len(result.snapshot_steps):
+        out["trajectory"] = [
+            {"step": int(step), **{k: v for k, v in compare_with_closed_form(
+                z, reference, centre=True).items() if k.startswith("angle")}}
+            for step, z in zip(result.snapshot_steps, result.snapshots, strict=True)
+        ]  # fmt: skip
+    # loss at Z*: only where Z* is the exact minimiser of the trained loss (free Z)
+    if (
+        free
+        and config.method in EXACT_FREE_TWINS
+        and twin_of(config.method, "free") == out["cf_method"]
+    ):
+        spec = get_method(config.method)
+        with torch.no_grad():
+            z_star = torch.as_tensor(reference, dtype=torch.float64)
+            loss_cf = float(spec.loss(z_star, edges, weights=weights, **result.hparams))
+        out["loss_at_cf"] = loss_cf
+        out["loss_gap_rel"] = (float(result.log["loss"].iloc[-1]) - loss_cf) / abs(loss_cf)
+    if free and "q" in closed and config.method == "vicreg_sq":
+        from .evaluation import singular_values
+
+        s = singular_values(arrays["z_views"])[: config.k] / math.sqrt(len(arrays["z_views"]) - 1)
+        q = np.sort(np.asarray(closed["q"], dtype=np.float64))[::-1]
+        out["sv_rel_error"] = float(np.max(np.abs(s[: q.size] - q)) / max(q.max(), 1e-300))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# tables
+# --------------------------------------------------------------------------------------------
+def flatten_run(record: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One metrics.json -> (table row, trajectory rows). Hyperparameters become columns."""
+    row = {k: v for k, v in record.items() if not isinstance(v, dict | list)}
+    hparams = record.get("hparams") or {}
+    row["hparams"] = hparams_string(hparams) if isinstance(hparams, dict) else hparams
+    for name, value in (hparams if isinstance(hparams, dict) else {}).items():
+        row[name] = value
+    for name, value in (record.get("relation_stats") or {}).items():
+        if not isinstance(value, dict | list):
+            row[f"g_{name}"] = value
+    row.setdefault("status", "ok")
+    keys = {k: row.get(k) for k in KEY_COLUMNS}
+    trajectory = [{**keys, **point} for point in record.get("trajectory") or []]
+    return row, trajectory
+
+
+def collect(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Tidy tables (runs, trajectories) from metrics JSON files, key columns first.
+
+    A file holds one run (a dict) or several reference rows (a list, e.g. baselines).
+    """
+    rows, trajectories = [], []
+    for path in paths:
+        content = load_json(path)
+        for record in content if isinstance(content, list) else [content]:
+            row, traj = flatten_run(record)
+            rows.append(row)
+            trajectories.extend(traj)
+    table = pd.DataFrame(rows)
+    for column in KEY_COLUMNS:
+        if column not in table:
+            table[column] = np.nan
+    front = list(KEY_COLUMNS)
+    table = table[front + [c for c in table.columns if c not in front]]
+    sort = [c for c in ("data", "relation", "model", "method", "hparams", "seed") if c in table]
+    table = table.sort_values(sort, kind="stable").reset_index(drop=True)
+    return table, pd.DataFrame(trajectories)
+
+
+def failed_record(tags: dict[str, Any], hparams: dict[str, Any], seed: int, error: str) -> dict:
+    """metrics.json content for a run that diverged: kept in the tables with status 'failed'."""
+    return {**tags, "hparams": hparams, "seed": seed, "status": "failed", "error": error}
+
+
+# --------------------------------------------------------------------------------------------
+# cost (C17)
+# --------------------------------------------------------------------------------------------
+def loss_cost(
+    methods: Sequence[str],
+    n_values: Sequence[int],
+    k_values: Sequence[int],
+    *,
+    fixed_n: int,
+    fixed_k: int,
+    repeats: int = 5,
+    device: str = "cpu",
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Wall time (ms) of one forward + backward of each loss, V = 2 views, vs N and vs K."""
+    import torch
+
+    from .relations import view_pairs
+    from .training import get_method
+
+    rows = []
+    grid = [("n", n, fixed_k) for n in n_values] + [("k", fixed_n, k) for k in k_values]
+    gen = torch.Generator().manual_seed(seed)
+    for method in methods:
+        spec = get_method(method)
+        for vary, n, k in grid:
+            edges = torch.as_tensor(view_pairs(n // 2, 2), device=device)
+            z = torch.randn(n // 2 * 2, k, generator=gen).to(device).requires_grad_(True)
+            for rep in range(repeats + 1):  # the first call warms up and is not recorded
+                _sync(device)
+                start = time.perf_counter()
+                spec.loss(z, edges, **spec.defaults).backward()
+                _sync(device)
+                if rep:
+                    rows.append({"method": method, "n": n, "k": k, "vary": vary, "repeat": rep,
+                                 "time_ms": 1e3 * (time.perf_counter() - start)})  # fmt: skip
+                z.grad = None
+    return pd.DataFrame(rows)
+
+
+def _sync(device: str) -> None:
+    if device.startswith("cuda"):
+        import torch
+
+        torch.cuda.synchronize()
+
+
+# --------------------------------------------------------------------------------------------
+# exact identities (C1, C6, C10, C15)
+# --------------------------------------------------------------------------------------------
+def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
+    """Numerical checks of the identities that hold exactly (float64, random instances)."""
+    import torch
+
+    from . import closed_form, losses, subspaces
+    from .relations import laplacian, random_graph, view_pairs
+
+    rng = np.random.default_rng(seed)
+    rows: list[dict[str, Any]] = []
+
+    def add(claim: str, quantity: str, value: float, tol: float = tolerance) -> None:
+        rows.append({"claim": claim, "quantity": quantity, "value": float(value), "tolerance": tol})
+
+    # C1: sum_ij G_ij ||z_i - z_j||^2 = 2 tr(Z^T L Z) on a random graph
+    n = 300
+    edges = random_graph(n, 8.0, seed=seed)
+    z = rng.normal(size=(n, 6))
+    lhs = float(np.sum((z[edges[0]] - z[edges[1]]) ** 2))
+    rhs = float(2 * np.trace(z.T @ (laplacian(edges, n) @ z)))
+    add("C1", "relative error of the Dirichlet identity", abs(lhs - rhs) / abs(rhs))
+
+    # C6: losses unchanged under Z -> Z O (rotation-invariant ones)
+    e = view_pairs(50, 2)
+    zt = torch.as_tensor(rng.normal(size=(100, 8)))
+    o = torch.as_tensor(np.linalg.qr(rng.normal(size=(8, 8)))[0])
+    for name, fn in (
+        ("simclr", lambda z: losses.simclr_loss(z, e, tau=0.5)),
+        ("spectral_contrastive", lambda z: losses.spectral_contrastive_loss(z, e)),
+        ("vicreg_sq", lambda z: losses.vicreg_squared_loss(z, e, alpha=25, gamma=1)),
+    ):
+        a, b = float(fn(zt)), float(fn(zt @ o))
+        add("C6", f"relative change of {name} under a random rotation", abs(a - b) / abs(a))
+    for name, fn in (
+        ("vicreg (hinge)", lambda z: losses.vicreg_loss(z, e, alpha=25, beta=25, gamma=1)),
+        ("barlow_twins", lambda z: losses.barlow_twins_loss(z, e, alpha=0.005)),
+    ):
+        a, b = float(fn(zt)), float(fn(zt @ o))
+        add("C6", f"relative change of {name} under a random rotation (not invariant)",
+            abs(a - b) / abs(a), tol=math.inf)  # fmt: skip
+
+    # C10: on a regular G with centred X the three linear eigenproblems share eigenvectors
+    for key, value in closed_form.regular_graph_check(seed=seed).items():
+        add("C10", key, value, tol=1e-6)
+
+    # C15: Garrido et al. duality
+    a = rng.normal(size=(40, 12))
+    l_c, l_nc = subspaces.duality_terms(a)
+    row4 = float(np.sum(np.sum(a**2, axis=1) ** 2))
+    col4 = float(np.sum(np.sum(a**2, axis=0) ** 2))
+    add("C15", "relative error of L_nc + sum col^4 = L_c + sum row^4",
+        abs((l_nc + col4) - (l_c + row4)) / abs(l_c + row4))  # fmt: skip
+    b = subspaces.doubly_normalise(np.abs(rng.normal(size=(24, 24))) + 0.1)
+    l_c, l_nc = subspaces.duality_terms(b)
+    add("C15", "error of L_nc - L_c = N - M on a doubly normalised matrix",
+        abs((l_nc - l_c) - (b.shape[0] - b.shape[1])), tol=1e-8)  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def read_relation_stats(path: str | Path | None) -> dict[str, Any]:
+    """The JSON statistics of a relation (or {} when no path is given)."""
+    return load_json(path) if path else {}
