@@ -1,0 +1,386 @@
+"""Closed forms of theory.md checked against training (L-BFGS, float64) and scikit-learn.
+
+Claims: C1, C3 (VICReg surrogate, free Z), C7 (spectral contrastive), C8 (linear VICReg = LPP),
+C9 (linear BarlowTwins = CCA), C10 (regular G: shared eigenvectors), plus the baselines.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from sklearn.datasets import load_digits, make_swiss_roll
+from sklearn.decomposition import PCA
+from sklearn.manifold import SpectralEmbedding
+
+from spectral_ssl import closed_form as cf
+from spectral_ssl.errors import ConfigError, DataError, RelationError
+from spectral_ssl.losses import (
+    barlow_twins_loss,
+    spectral_contrastive_loss,
+    vicreg_squared_loss,
+)
+from spectral_ssl.relations import adjacency, knn_graph, laplacian, random_graph, view_pairs
+from spectral_ssl.subspaces import compare_subspaces, principal_angles
+
+torch.set_num_threads(1)
+
+
+def lbfgs(loss_fn, init: np.ndarray, max_iter: int = 5000) -> tuple[np.ndarray, float]:
+    """Minimise loss_fn(param) from ``init`` with full-batch L-BFGS in float64."""
+    p = torch.tensor(init, dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS(
+        [p],
+        lr=1,
+        max_iter=max_iter,
+        tolerance_grad=1e-12,
+        tolerance_change=1e-16,
+        history_size=50,
+        line_search_fn="strong_wolfe",
+    )
+
+    def closure():
+        opt.zero_grad()
+        loss = loss_fn(p)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    with torch.no_grad():
+        return p.numpy().copy(), float(loss_fn(p))
+
+
+# --------------------------------------------------------------------------------------------
+# fixtures
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def swiss():
+    """kNN graph (k = 8) of 250 swiss-roll points: connected, separated spectrum."""
+    x = make_swiss_roll(250, random_state=0)[0]
+    return x, knn_graph(x, 8)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    """300 digits, PCA to 12 dims, standardised and shifted (uncentred), kNN graph (k = 10)."""
+    xd = load_digits().data[:300]
+    x = PCA(12, random_state=0).fit_transform(xd)
+    x = x / x.std(axis=0) + 1.0
+    return x, knn_graph(x, 10)
+
+
+# --------------------------------------------------------------------------------------------
+# C1: Dirichlet energy
+# --------------------------------------------------------------------------------------------
+def test_c1_dirichlet_energy_equals_twice_trace():
+    rng = np.random.default_rng(0)
+    n = 60
+    edges = random_graph(n, 6.0, seed=3)
+    w_pair = rng.uniform(0.1, 2.0, (n, n))
+    w_pair = np.triu(w_pair, 1) + np.triu(w_pair, 1).T
+    weights = w_pair[edges[0], edges[1]]
+    z = rng.standard_normal((n, 5))
+    g = adjacency(edges, n, weights).toarray()
+    literal = np.sum(g * np.sum((z[:, None, :] - z[None, :, :]) ** 2, axis=2))
+    trace = 2.0 * np.trace(z.T @ (laplacian(edges, n, weights) @ z))
+    _, terms = vicreg_squared_loss(
+        torch.tensor(z), edges, alpha=1.0, gamma=1.0, weights=weights, return_terms=True
+    )
+    assert abs(literal - trace) / literal < 1e-10
+    assert abs(float(terms["invariance"]) * n - trace) / trace < 1e-10
+
+
+# --------------------------------------------------------------------------------------------
+# C3: VICReg surrogate, free Z
+# --------------------------------------------------------------------------------------------
+def test_vicreg_minimum_formula_matches_loss_at_closed_form(swiss):
+    _, edges = swiss
+    n = 250
+    for gamma in (0.3, 2.7, 10.0):
+        sol = cf.vicreg_solution(edges, n, 4, alpha=1.5, gamma=gamma)
+        at_opt = float(
+            vicreg_squared_loss(torch.tensor(sol.embedding), edges, alpha=1.5, gamma=gamma)
+        )
+        assert abs(at_opt - sol.minimum) / sol.minimum < 1e-12
+        assert np.allclose(sol.embedding.mean(axis=0), 0.0, atol=1e-12)
+
+
+@pytest.mark.parametrize("gamma", [1.0, 2.7])
+def test_c3_vicreg_free_z_training_reaches_closed_form(swiss, gamma):
+    _, edges = swiss
+    n, k, alpha = 250, 4, 1.0
+    sol = cf.vicreg_solution(edges, n, k, alpha=alpha, gamma=gamma)
+    assert sol.spectrum.next_value - sol.eigenvalues[-1] > 0.1  # separated spectrum at the cut
+    assert not sol.degenerate_cut
+    init = np.random.default_rng(0).standard_normal((n, k))
+    z, loss = lbfgs(lambda p: vicreg_squared_loss(p, edges, alpha=alpha, gamma=gamma), init)
+    assert abs(loss - sol.minimum) / sol.minimum < 1e-3
+    sv = np.linalg.svd(z - z.mean(axis=0), compute_uv=False) / np.sqrt(n - 1)
+    assert np.allclose(sv, sol.scales, atol=1e-3)
+    cmp = compare_subspaces(z, sol.embedding, rtol=1e-3)
+    assert cmp.rank_a == cmp.rank_b == sol.predicted_rank
+    assert cmp.max_angle < 1.0
+    if gamma == 2.7:  # threshold alpha N / (gamma (N-1)) lies between l_2 and l_3
+        assert sol.predicted_rank == 2 and np.all(sol.scales[2:] == 0)
+    else:
+        assert sol.predicted_rank == k
+
+
+def test_vicreg_predicted_rank_formula(swiss):
+    _, edges = swiss
+    n = 250
+    sol = cf.vicreg_solution(edges, n, 6, alpha=2.0, gamma=5.0)
+    threshold = 2.0 * n / (5.0 * (n - 1))
+    assert sol.predicted_rank == int(np.sum(sol.eigenvalues < threshold))
+
+
+def test_vicreg_disconnected_graph_includes_null_space():
+    """Component indicators orthogonal to 1 have eigenvalue 0 and come first."""
+    edges = view_pairs(4, 2)  # 4 components of 2 nodes: null space of L minus 1 has dim 3
+    spec = cf.laplacian_spectrum(edges, 8, 4)
+    assert np.allclose(spec.values, [0, 0, 0, 2], atol=1e-12)
+    assert np.allclose(spec.vectors.sum(axis=0), 0, atol=1e-12)
+    assert np.allclose(spec.vectors.T @ spec.vectors, np.eye(4), atol=1e-12)
+    # the three null vectors are constant on each pair (rows v and v + 4)
+    assert np.allclose(spec.vectors[:4, :3], spec.vectors[4:, :3], atol=1e-12)
+
+
+def test_degenerate_cut_reported_with_exact_multiplicity():
+    """V-view graph: 0 (multiplicity N'), V (multiplicity N'(V-1)); both solvers agree."""
+    n_src, v = 30, 3
+    edges = view_pairs(n_src, v)
+    n = n_src * v
+    for solver in ("dense", "sparse"):
+        spec = cf.laplacian_spectrum(edges, n, 5, solver=solver)
+        assert spec.degenerate_cut and spec.cut_multiplicity == n_src - 1 and spec.n_below_cut == 0
+        spec = cf.laplacian_spectrum(edges, n, 40, solver=solver)
+        assert spec.n_below_cut == n_src - 1
+        assert spec.cut_multiplicity == n_src * (v - 1) and spec.cut_multiplicity_exact
+        assert np.allclose(spec.values[-1], v) and spec.residual < 1e-10
+        top = cf.adjacency_spectrum(edges, n, 5, solver=solver)
+        assert top.degenerate_cut and top.cut_multiplicity == n_src
+        assert np.allclose(top.values, v - 1)
+
+
+def test_dense_and_sparse_solvers_agree_on_2000_nodes():
+    x = make_swiss_roll(2000, random_state=1)[0]
+    edges = knn_graph(x, 10)
+    k = 8
+    dense = cf.laplacian_spectrum(edges, 2000, k, solver="dense")
+    sparse = cf.laplacian_spectrum(edges, 2000, k, solver="sparse")
+    assert sparse.solver == "sparse" and dense.solver == "dense"
+    assert np.allclose(dense.values, sparse.values, rtol=1e-9, atol=1e-12)
+    assert sparse.next_value - sparse.values[-1] > 1e-3
+    angles = principal_angles(dense.vectors, sparse.vectors, centre=False)
+    assert angles.max() < 1e-4
+    top_d = cf.adjacency_spectrum(edges, 2000, k, solver="dense")
+    top_s = cf.adjacency_spectrum(edges, 2000, k, solver="sparse")
+    assert np.allclose(top_d.values, top_s.values, rtol=1e-9)
+    assert principal_angles(top_d.vectors, top_s.vectors, centre=False).max() < 1e-4
+
+
+def test_lobpcg_fallback_when_arpack_does_not_converge(monkeypatch):
+    x = make_swiss_roll(600, random_state=2)[0]
+    edges = knn_graph(x, 10)
+    ref = cf.laplacian_spectrum(edges, 600, 4, solver="dense")
+    ref_top = cf.adjacency_spectrum(edges, 600, 4, solver="dense")
+    eigsh = cf.sla.eigsh
+
+    def failing_eigsh(*args, k=6, **kwargs):
+        if k == 1:  # the lambda_max estimate of the top-of-G path
+            return eigsh(*args, k=k, **kwargs)
+        raise cf.sla.ArpackNoConvergence("forced", np.zeros(0), np.zeros((0, 0)))
+
+    monkeypatch.setattr(cf.sla, "eigsh", failing_eigsh)
+    fb = cf.laplacian_spectrum(edges, 600, 4, solver="sparse")
+    assert fb.solver == "sparse+lobpcg"
+    assert np.allclose(fb.values, ref.values, rtol=1e-6)
+    assert principal_angles(fb.vectors, ref.vectors, centre=False).max() < 1e-2
+    top = cf.adjacency_spectrum(edges, 600, 4, solver="sparse")
+    assert top.solver == "sparse+lobpcg"
+    assert np.allclose(top.values, ref_top.values, rtol=1e-8)
+    assert principal_angles(top.vectors, ref_top.vectors, centre=False).max() < 1e-2
+
+
+# --------------------------------------------------------------------------------------------
+# C7: spectral contrastive
+# --------------------------------------------------------------------------------------------
+def test_c7_spectral_contrastive_best_rank_k_psd_approximation(swiss):
+    _, edges = swiss
+    n, k = 250, 6
+    sol = cf.spectral_contrastive_solution(edges, n, k)
+    g = adjacency(edges, n).toarray()
+    lam = np.linalg.eigvalsh(g)[::-1]
+    approx = sol.embedding @ sol.embedding.T / n
+    err = np.linalg.norm(approx - g) ** 2
+    eckart_young = np.sum(lam**2) - np.sum(np.maximum(lam[:k], 0) ** 2)
+    assert abs(err - eckart_young) / eckart_young < 1e-10
+    at_opt = float(spectral_contrastive_loss(torch.tensor(sol.embedding), edges))
+    assert abs(at_opt - sol.minimum) / abs(sol.minimum) < 1e-10
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        z = rng.standard_normal((n, k)) * rng.uniform(0.1, 3.0)
+        assert float(spectral_contrastive_loss(torch.tensor(z), edges)) > sol.minimum
+    z, loss = lbfgs(lambda p: spectral_contrastive_loss(p, edges), rng.standard_normal((n, k)))
+    assert abs(loss - sol.minimum) / abs(sol.minimum) < 1e-6
+
+
+# --------------------------------------------------------------------------------------------
+# C8, C9: linear regime
+# --------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("gamma", [0.5, 15.0])
+def test_c8_linear_vicreg_spans_lpp_subspace(digits, gamma):
+    x, edges = digits
+    n, d, k, alpha = x.shape[0], x.shape[1], 3, 25.0
+    sol = cf.lpp_solution(x, edges, k, alpha=alpha, gamma=gamma)
+    init = 0.3 * np.random.default_rng(0).standard_normal((d, k))
+    xt = torch.tensor(x)
+    w, loss = lbfgs(
+        lambda p: vicreg_squared_loss(xt @ p, edges, alpha=alpha, gamma=gamma), init, 3000
+    )
+    assert abs(loss - sol.minimum) / sol.minimum < 1e-6
+    xc = x - x.mean(axis=0)
+    var = np.sort(np.linalg.eigvalsh(w.T @ (xc.T @ xc / (n - 1)) @ w))[::-1]
+    assert np.allclose(var, sol.scales**2, atol=1e-6)
+    cmp = compare_subspaces(w, sol.weights, centre=False, rtol=1e-3)
+    assert cmp.rank_a == cmp.rank_b == sol.predicted_rank
+    assert cmp.max_angle < 1.0
+    assert sol.predicted_rank == (3 if gamma == 0.5 else 2)
+
+
+@pytest.mark.parametrize(("alpha", "iters"), [(0.005, 400), (1.0, 400), (100.0, 1500)])
+def test_c9_linear_barlow_twins_spans_cca_subspace(digits, alpha, iters):
+    """Large alpha converges slowly (flat valley): 1500 L-BFGS iterations reach ~0.06 deg."""
+    x, edges = digits
+    k = 3
+    sol = cf.cca_solution(x, edges, k)
+    assert sol.eigenvalues[-1] - sol.next_eigenvalue > 0.01
+    init = 0.3 * np.random.default_rng(0).standard_normal((x.shape[1], k))
+    xt = torch.tensor(x)
+    w, _ = lbfgs(lambda p: barlow_twins_loss(xt @ p, edges, alpha=alpha), init, iters)
+    angle = compare_subspaces(w, sol.weights, centre=False).max_angle
+    print(f"linear BT alpha={alpha}: max angle to CCA subspace {angle:.2e} deg")
+    assert angle < 1.0
+
+
+def test_linear_spectral_contrastive_closed_form(digits):
+    x, edges = digits
+    k = 3
+    sol = cf.spectral_contrastive_linear_solution(x, edges, k)
+    xt = torch.tensor(x)
+    at_opt = float(spectral_contrastive_loss(xt @ torch.tensor(sol.weights), edges))
+    assert abs(at_opt - sol.minimum) / abs(sol.minimum) < 1e-10
+    init = 0.3 * np.random.default_rng(0).standard_normal((x.shape[1], k))
+    w, loss = lbfgs(lambda p: spectral_contrastive_loss(xt @ p, edges), init, 2000)
+    assert abs(loss - sol.minimum) / abs(sol.minimum) < 1e-8
+    assert compare_subspaces(w, sol.weights, centre=False).max_angle < 1.0
+
+
+def test_c10_regular_graph_three_eigenproblems_share_eigenvectors():
+    n_src, v, d_feat = 100, 3, 6
+    edges = view_pairs(n_src, v)
+    n, deg = n_src * v, v - 1
+    x = np.random.default_rng(0).standard_normal((n, d_feat)) @ np.diag([3, 2, 1.5, 1, 0.7, 0.5])
+    x -= x.mean(axis=0)
+    lpp = cf.lpp_solution(x, edges, d_feat)
+    spec = cf.spectral_contrastive_linear_solution(x, edges, d_feat)
+    cca = cf.cca_solution(x, edges, d_feat)
+    for other in (spec.directions, cca.directions):
+        for j in range(d_feat):  # distinct eigenvalues: compare single vectors
+            assert principal_angles(lpp.directions[:, j], other[:, j], centre=False)[0] < 1e-6
+    rho = 1.0 - lpp.eigenvalues / ((n - 1) * deg)
+    assert np.allclose(cca.eigenvalues, rho, rtol=1e-10, atol=1e-12)
+    assert np.allclose(spec.eigenvalues, deg * rho, rtol=1e-10, atol=1e-12)
+
+
+# --------------------------------------------------------------------------------------------
+# BarlowTwins / SimCLR free-Z structure
+# --------------------------------------------------------------------------------------------
+def test_barlow_twins_free_zero_loss_and_rank_bound():
+    edges = view_pairs(5, 2)  # 5 components
+    z = cf.barlow_twins_free_embedding(edges, 10, 4)
+    assert float(barlow_twins_loss(torch.tensor(z), edges, alpha=1.0)) < 1e-24
+    assert cf.free_rank_bound(edges, 10, 8) == 5 and cf.free_rank_bound(edges, 10, 3) == 3
+    cs = cf.component_structure(edges, 10)
+    assert cs.n_components == 5 and np.array_equal(cs.labels[:5], cs.labels[5:])
+    with pytest.raises(ConfigError, match="components"):
+        cf.barlow_twins_free_embedding(edges, 10, 6)
+
+
+# --------------------------------------------------------------------------------------------
+# classical baselines
+# --------------------------------------------------------------------------------------------
+def test_laplacian_eigenmaps_matches_sklearn(swiss):
+    _, edges = swiss
+    a = adjacency(edges, 250).toarray()
+    ref = SpectralEmbedding(n_components=3, affinity="precomputed", random_state=0).fit_transform(a)
+    ours = cf.laplacian_eigenmaps(edges, 250, 3)
+    signs = np.sign(np.sum(ref * ours, axis=0))
+    assert np.max(np.abs(ours * signs - ref)) < 1e-8 * np.max(np.abs(ref))
+    sparse = cf.laplacian_eigenmaps(edges, 250, 3, solver="sparse")
+    assert np.max(np.abs(sparse - ours)) < 1e-8 * np.max(np.abs(ref))
+
+
+def test_classical_mds_matches_pca_scores():
+    x = load_digits().data[:300]
+    ref = PCA(n_components=5).fit_transform(x)
+    ours = cf.classical_mds(x, 5)
+    signs = np.sign(np.sum(ref * ours, axis=0))
+    assert np.max(np.abs(ours * signs - ref)) < 1e-10 * np.max(np.abs(ref))
+
+
+# --------------------------------------------------------------------------------------------
+# dispatcher, artifacts and errors
+# --------------------------------------------------------------------------------------------
+def test_compute_dispatcher_and_roundtrip(tmp_path, digits):
+    x, edges = digits
+    n = x.shape[0]
+    hp = {
+        "vicreg_sq": {"alpha": 1.0, "gamma": 1.0},
+        "vicreg_sq_linear": {"alpha": 25.0, "gamma": 1.0},
+    }
+    for method in cf.METHODS:
+        res = cf.compute(method, x, edges, n, 3, **hp.get(method, {}))
+        out = res.embedding if res.embedding is not None else res.weights
+        assert out.shape == ((n, 3) if res.embedding is not None else (x.shape[1], 3))
+        cf.save_closed_form(tmp_path / f"{method}.npz", res)
+        back = cf.load_closed_form(tmp_path / f"{method}.npz")
+        assert back.method == method and back.predicted_rank == res.predicted_rank
+        assert np.array_equal(back.eigenvalues, res.eigenvalues)
+        assert back.metadata == res.metadata
+    with pytest.raises(ConfigError, match="missing"):
+        cf.compute("vicreg_sq", None, edges, n, 3, alpha=1.0)
+    with pytest.raises(ConfigError, match="unknown"):
+        cf.compute("isomap", x, edges, n, 3)
+
+
+def test_clear_errors():
+    edges = view_pairs(10, 2)
+    with pytest.raises(ConfigError, match="exceeds"):
+        cf.vicreg_embedding(edges, 20, 20, alpha=1.0, gamma=1.0)
+    with pytest.raises(ConfigError, match="exceeds"):
+        cf.lpp_weights(np.random.default_rng(0).standard_normal((20, 3)), edges, 4)
+    with pytest.raises(ConfigError, match="positive"):
+        cf.vicreg_embedding(edges, 20, 2, alpha=0.0, gamma=1.0)
+    with pytest.raises(ConfigError, match="solver"):
+        cf.vicreg_embedding(edges, 20, 2, alpha=1.0, gamma=1.0, solver="magic")
+    isolated = np.array([[0, 1], [1, 0]])  # node 2 has no edge
+    with pytest.raises(RelationError, match="isolated"):
+        cf.cca_weights(np.random.default_rng(0).standard_normal((3, 2)), isolated, 1)
+    with pytest.raises(RelationError, match="isolated"):
+        cf.laplacian_eigenmaps(isolated, 3, 1)
+    with pytest.raises(DataError, match="NaN"):
+        cf.classical_mds(np.full((5, 2), np.nan), 1)
+
+
+def test_singular_covariance_is_solved_on_its_range():
+    """A duplicated feature makes S singular: solved on range(S), no spurious mu = 0."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((120, 4))
+    x = np.column_stack([x, x[:, 0]])
+    edges = knn_graph(x, 6)
+    sol = cf.lpp_solution(x, edges, 3)
+    ref = cf.lpp_solution(x[:, :4], edges, 3)
+    assert sol.rank_b == 4
+    assert np.allclose(sol.eigenvalues, ref.eigenvalues, rtol=1e-8)
+    assert compare_subspaces(x @ sol.weights, x[:, :4] @ ref.weights).max_angle < 1e-6
