@@ -291,6 +291,8 @@ def test_c10_regular_graph_three_eigenproblems_share_eigenvectors():
     rho = 1.0 - lpp.eigenvalues / ((n - 1) * deg)
     assert np.allclose(cca.eigenvalues, rho, rtol=1e-10, atol=1e-12)
     assert np.allclose(spec.eigenvalues, deg * rho, rtol=1e-10, atol=1e-12)
+    check = cf.regular_graph_check(seed=1)
+    assert len(check) == 4 and max(check.values()) < 1e-6
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,6 +350,10 @@ def test_compute_dispatcher_and_roundtrip(tmp_path, digits):
         assert back.method == method and back.predicted_rank == res.predicted_rank
         assert np.array_equal(back.eigenvalues, res.eigenvalues)
         assert back.metadata == res.metadata
+    q = np.load(tmp_path / "vicreg_sq.npz")["q"]
+    assert np.array_equal(
+        q, cf.compute("vicreg_sq", None, edges, n, 3, **hp["vicreg_sq"]).metadata["scales"]
+    )
     with pytest.raises(ConfigError, match="missing"):
         cf.compute("vicreg_sq", None, edges, n, 3, alpha=1.0)
     with pytest.raises(ConfigError, match="unknown"):

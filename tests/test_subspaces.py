@@ -10,6 +10,7 @@ from spectral_ssl.errors import DataError
 from spectral_ssl.subspaces import (
     compare_subspaces,
     doubly_normalise,
+    doubly_normalise_report,
     duality_terms,
     effective_rank,
     numerical_rank,
@@ -85,7 +86,7 @@ def test_c15_duality_identity():
 def test_c15_doubly_normalised_square_gives_n_minus_m():
     rng = np.random.default_rng(5)
     n = 40
-    res = doubly_normalise(rng.uniform(0.1, 1.0, (n, n)) * rng.choice([-1, 1], (n, n)))
+    res = doubly_normalise_report(rng.uniform(0.1, 1.0, (n, n)) * rng.choice([-1, 1], (n, n)))
     assert res.converged and res.col_norm == 1.0
     assert np.allclose(np.linalg.norm(res.matrix, axis=1), 1.0, atol=1e-12)
     assert np.allclose(np.linalg.norm(res.matrix, axis=0), 1.0, atol=1e-12)
@@ -97,12 +98,15 @@ def test_c15_rectangular_unit_rows_and_columns_impossible():
     """sum A_ij^2 = N (unit rows) = M (unit cols): for N != M the columns get sqrt(N / M)."""
     rng = np.random.default_rng(6)
     n, m = 60, 20
-    res = doubly_normalise(rng.uniform(0.1, 1.0, (n, m)))
+    res = doubly_normalise_report(rng.uniform(0.1, 1.0, (n, m)))
     assert res.converged and np.isclose(res.col_norm, np.sqrt(n / m))
     l_c, l_nc = duality_terms(res.matrix)
     assert abs((l_nc - l_c) - (n - n**2 / m)) / l_c < 1e-10
-    stuck = doubly_normalise(rng.uniform(0.1, 1.0, (n, m)), iters=50, col_norm=1.0)
+    stuck = doubly_normalise_report(rng.uniform(0.1, 1.0, (n, m)), iters=50, col_norm=1.0)
     assert not stuck.converged and stuck.col_error > 0.1
+    with pytest.warns(RuntimeWarning, match="did not converge"):
+        doubly_normalise(rng.uniform(0.1, 1.0, (n, m)), iters=50, col_norm=1.0)
+    assert np.allclose(doubly_normalise(res.matrix), res.matrix, atol=1e-12)
 
 
 def test_errors():
@@ -111,4 +115,4 @@ def test_errors():
     with pytest.raises(DataError, match="NaN"):
         numerical_rank(np.array([[np.nan]]))
     with pytest.raises(DataError, match="non-zero"):
-        doubly_normalise(np.zeros((3, 3)))
+        doubly_normalise_report(np.zeros((3, 3)))

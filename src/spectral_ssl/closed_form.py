@@ -943,6 +943,50 @@ def cca_weights(
     return cca_solution(x, edges, k, weights=weights, ridge=ridge).weights
 
 
+def regular_graph_check(
+    seed: int = 0, n_samples: int = 100, n_views: int = 3, dim: int = 6
+) -> dict[str, float]:
+    """C10 measured: V-view G (d = V - 1) and centred random X with distinct variances.
+
+    For d-regular G and centred X, X^T D X = d X^T X = d (N-1) S and X^T L X = d X^T X - X^T G X,
+    so X^T L X w = mu S w, X^T G X w = lambda X^T X w and X^T G X w = rho X^T D X w share their
+    eigenvectors with lambda = d - mu / (N-1) and rho = lambda / d = 1 - mu / ((N-1) d).
+    Returns the largest angle (degrees) between matching eigenvectors and the largest
+    relative errors of the two eigenvalue relations.
+    """
+    from .relations import view_pairs
+    from .subspaces import principal_angles
+
+    edges = view_pairs(n_samples, n_views)
+    n, deg = n_samples * n_views, n_views - 1
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, dim)) * np.linspace(3.0, 0.5, dim)
+    x -= x.mean(axis=0)
+    lpp = lpp_solution(x, edges, dim)
+    spec = spectral_contrastive_linear_solution(x, edges, dim)
+    cca = cca_solution(x, edges, dim)
+
+    def max_angle(other: np.ndarray) -> float:
+        return max(
+            float(principal_angles(lpp.directions[:, j], other[:, j], centre=False)[0])
+            for j in range(dim)
+        )
+
+    rho = 1.0 - lpp.eigenvalues / ((n - 1) * deg)
+    return {
+        "max angle (deg) between LPP and spectral-contrastive eigenvectors": max_angle(
+            spec.directions
+        ),
+        "max angle (deg) between LPP and CCA eigenvectors": max_angle(cca.directions),
+        "max relative error of rho = 1 - mu / ((N-1) d)": float(
+            np.max(np.abs(cca.eigenvalues - rho) / np.abs(rho))
+        ),
+        "max relative error of lambda = d rho": float(
+            np.max(np.abs(spec.eigenvalues - deg * rho) / np.abs(deg * rho))
+        ),
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # classical baselines
 # --------------------------------------------------------------------------------------------
@@ -1067,7 +1111,10 @@ def compute(
 
 
 def save_closed_form(path: str | os.PathLike, result: ClosedForm) -> None:
-    """Write a ClosedForm as .npz (atomic): arrays + metadata as a JSON string."""
+    """Write a ClosedForm as .npz (atomic): arrays + metadata as a JSON string.
+
+    Also writes ``scales`` (the column scales of the optimum) and, for VICReg, ``q``.
+    """
     arrays: dict[str, Any] = {
         "method": np.asarray(result.method),
         "eigenvalues": result.eigenvalues,
@@ -1078,6 +1125,10 @@ def save_closed_form(path: str | os.PathLike, result: ClosedForm) -> None:
         arrays["embedding"] = result.embedding
     if result.weights is not None:
         arrays["weights"] = result.weights
+    if "scales" in result.metadata:
+        arrays["scales"] = np.asarray(result.metadata["scales"], dtype=np.float64)
+        if result.method.startswith("vicreg"):
+            arrays["q"] = arrays["scales"]
     save_npz(path, **arrays)
 
 
@@ -1136,6 +1187,7 @@ __all__ = [
     "load_closed_form",
     "lpp_solution",
     "lpp_weights",
+    "regular_graph_check",
     "save_closed_form",
     "spectral_contrastive_embedding",
     "spectral_contrastive_linear_solution",

@@ -10,6 +10,7 @@ angles padded with 90 degrees up to the larger rank and the projector distance
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,7 +145,7 @@ def duality_terms(a: Any) -> tuple[float, float]:
 
 @dataclass(frozen=True)
 class DoublyNormalised:
-    """Result of :func:`doubly_normalise`: rows of unit norm, columns of norm ``col_norm``."""
+    """Result of :func:`doubly_normalise_report`: unit rows, columns of norm ``col_norm``."""
 
     matrix: np.ndarray
     col_norm: float
@@ -154,7 +155,7 @@ class DoublyNormalised:
     col_error: float
 
 
-def doubly_normalise(
+def doubly_normalise_report(
     a: Any, iters: int = 1000, *, tol: float = 1e-12, col_norm: float | None = None
 ) -> DoublyNormalised:
     """Alternate row and column normalisation (Sinkhorn on the squared entries).
@@ -181,3 +182,18 @@ def doubly_normalise(
     return DoublyNormalised(
         x, target, it, bool(col_err <= tol and row_err <= tol), row_err, col_err
     )
+
+
+def doubly_normalise(
+    a: Any, iters: int = 1000, *, tol: float = 1e-12, col_norm: float | None = None
+) -> np.ndarray:
+    """The matrix of :func:`doubly_normalise_report`; warns (RuntimeWarning) if not converged."""
+    res = doubly_normalise_report(a, iters, tol=tol, col_norm=col_norm)
+    if not res.converged:
+        warnings.warn(
+            f"doubly_normalise did not converge in {iters} iterations "
+            f"(column norm error {res.col_error:.1e})",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return res.matrix
