@@ -6,13 +6,16 @@ unweighted terms when ``return_terms``). Formulas: ``shared/reference/losses.md`
 """
 
 from .barlow_twins import barlow_twins_loss
+from .memory import check_memory, estimate_memory
 from .simclr import simclr_loss
 from .spectral_contrastive import spectral_contrastive_loss
 from .vicreg import covariance, vicreg_loss, vicreg_squared_loss
 
 __all__ = [
     "barlow_twins_loss",
+    "check_memory",
     "covariance",
+    "estimate_memory",
     "simclr_loss",
     "spectral_contrastive_loss",
     "vicreg_loss",

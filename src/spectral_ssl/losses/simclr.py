@@ -1,4 +1,4 @@
-"""SimCLR / NT-Xent on a relation graph G, computed in row blocks.
+"""SimCLR / NT-Xent on a relation graph G, computed in blocks of the similarity matrix.
 
     Zn    = rows of Z divided by their L2 norm
     S     = Zn Zn^T / tau                                  (cosine similarities / tau)
@@ -6,22 +6,38 @@
     loss  = sum_{(i,j) in edges} G_ij (lse_i - S_ij)       (a sum, not a mean)
 
 It is the cross-entropy between G and Ghat_ij = exp(S_ij) / sum_{k != i} exp(S_ik). We split it
-as repulsion = sum_i d_i lse_i (d = G 1) and attraction = -sum_ij G_ij S_ij. The repulsion is
-evaluated block by block with a hand-written backward that recomputes each block, so memory is
-O(block x N): neither a dense G nor the N x N similarity matrix is ever held in full.
+as repulsion = sum_i d_i lse_i (d = G 1) and attraction = -sum_ij G_ij S_ij. Neither a dense G
+nor the full N x N similarity matrix is ever held: the repulsion is evaluated in blocks whose
+total size is bounded by ``block_bytes``.
+
+Fast path (``_SymmetricRepulsion``): since |S_ik| <= 1/tau, one global shift c keeps every
+exp(S_ik - c) in the normal floating-point range whenever 2/tau + log N fits the exponent range
+of the dtype (float32: tau > ~0.012). Then E = exp(S - c) is symmetric, so only the upper block
+triangle is computed (about half of the N^2 K product), row sums r_i = sum_{k != i} E_ik give
+lse_i = c + log r_i, and with w = d / (tau r) the gradient is
+
+    d repulsion / d Zn = (diag(w) E + E diag(w)) Zn = E' Zn,   E'_ik = E_ik (w_i + w_k),
+
+one more half-triangle product. When the gradient is needed it is formed during the forward
+pass (the blocks are kept if they fit in ``block_bytes``, recomputed otherwise), so backward
+only rescales it. Otherwise (tiny tau, float16) ``_RowRepulsion`` uses a per-row max shift,
+row blocks of at most ``block_bytes`` and a backward that recomputes each block.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+from torch.autograd.function import once_differentiable
 
 from ._graph import as_edge_tensor, as_weight_tensor, check_embedding, degrees, propagate
 
-DEFAULT_BLOCK_BYTES = 256 * 2**20  # one (block x N) similarity block
+DEFAULT_BLOCK_BYTES = 256 * 2**20  # similarity workspace held at once
+_MIN_TRIANGLE_BLOCKS = 8  # row blocks of the symmetric path (fewer blocks: more wasted work)
 
 
 def block_rows(n_rows: int, element_size: int, block_bytes: int = DEFAULT_BLOCK_BYTES) -> int:
@@ -29,8 +45,78 @@ def block_rows(n_rows: int, element_size: int, block_bytes: int = DEFAULT_BLOCK_
     return max(1, min(n_rows, block_bytes // max(1, n_rows * element_size)))
 
 
-class _Repulsion(torch.autograd.Function):
-    """sum_i d_i logsumexp_{k != i} (zn_i . zn_k / tau), blocked over rows i."""
+def global_shift(n: int, tau: float, dtype: torch.dtype) -> float | None:
+    """Shift c with exp(S - c) normal and sum_k exp(S_ik - c) finite for |S| <= 1/tau, or None."""
+    info = torch.finfo(dtype)
+    log_max, log_tiny = math.log(info.max) - 1.0, math.log(info.tiny) + 1.0
+    shift = max(0.0, 1.0 / tau + math.log(n) - log_max)
+    return shift if -1.0 / tau - shift >= log_tiny else None
+
+
+def _triangle_blocks(n: int, block: int) -> list[tuple[int, int]]:
+    return [(lo, min(lo + block, n)) for lo in range(0, n, block)]
+
+
+def _exp_block(a: Tensor, zn: Tensor, lo: int, hi: int, shift: float) -> Tensor:
+    """E[lo:hi, lo:] = exp(S[lo:hi, lo:] - shift) with the diagonal set to 0 (a = zn / tau)."""
+    e = a[lo:hi] @ zn[lo:].T
+    if shift:
+        e.sub_(shift)
+    e.exp_()
+    e.diagonal().zero_()
+    return e
+
+
+def _scale_pairs(e: Tensor, w_rows: Tensor, w_cols: Tensor, rows: int = 64) -> None:
+    """e_ik *= w_rows_i + w_cols_k in place, a few rows at a time (no block-sized temporary)."""
+    for lo in range(0, e.shape[0], rows):
+        e[lo : lo + rows].mul_(w_rows[lo : lo + rows, None] + w_cols[None, :])
+
+
+class _SymmetricRepulsion(torch.autograd.Function):
+    """sum_i d_i logsumexp_{k != i} S_ik over the upper block triangle of E = exp(S - shift)."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx, zn: Tensor, d: Tensor, tau: float, shift: float, block: int, block_bytes: int
+    ) -> Tensor:
+        n = zn.shape[0]
+        a = zn / tau
+        blocks = _triangle_blocks(n, block)
+        need_grad = ctx.needs_input_grad[0]
+        stored = sum((hi - lo) * (n - lo) for lo, hi in blocks) * zn.element_size()
+        keep = need_grad and stored <= block_bytes
+        kept: list[Tensor | None] = []
+        r = torch.zeros(n, dtype=zn.dtype, device=zn.device)
+        for lo, hi in blocks:
+            e = _exp_block(a, zn, lo, hi, shift)
+            r[lo:hi] += e.sum(dim=1)
+            r[hi:] += e[:, hi - lo :].sum(dim=0)
+            kept.append(e if keep else None)
+            del e
+        loss = (d * (r.log() + shift)).sum()
+        if need_grad:
+            w = d / (r * tau)
+            grad = torch.zeros_like(zn)
+            for i, (lo, hi) in enumerate(blocks):
+                e = kept[i] if keep else _exp_block(a, zn, lo, hi, shift)
+                kept[i] = None
+                _scale_pairs(e, w[lo:hi], w[lo:])  # E'_ik = E_ik (w_i + w_k)
+                grad[lo:hi].addmm_(e, zn[lo:])
+                grad[hi:].addmm_(e[:, hi - lo :].T, zn[lo:hi])
+                del e
+            ctx.save_for_backward(grad)
+        return loss
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_out: Tensor):  # type: ignore[override]
+        (grad,) = ctx.saved_tensors
+        return grad * grad_out, None, None, None, None, None
+
+
+class _RowRepulsion(torch.autograd.Function):
+    """sum_i d_i logsumexp_{k != i} S_ik with a per-row max shift, blocked over rows i."""
 
     @staticmethod
     def forward(ctx, zn: Tensor, d: Tensor, tau: float, block: int) -> Tensor:  # type: ignore[override]
@@ -38,12 +124,15 @@ class _Repulsion(torch.autograd.Function):
         lse = torch.empty(n, dtype=zn.dtype, device=zn.device)
         for lo in range(0, n, block):
             hi = min(lo + block, n)
-            lse[lo:hi] = _masked_scores(zn, lo, hi, tau).logsumexp(dim=1)
+            s = _masked_scores(zn, lo, hi, tau)
+            m = s.amax(dim=1, keepdim=True)
+            lse[lo:hi] = s.sub_(m).exp_().sum(dim=1).log_().add_(m[:, 0])
         ctx.save_for_backward(zn, d, lse)
         ctx.tau, ctx.block = tau, block
         return (d * lse).sum()
 
     @staticmethod
+    @once_differentiable
     def backward(ctx, grad_out: Tensor):  # type: ignore[override]
         zn, d, lse = ctx.saved_tensors
         tau, block, n = ctx.tau, ctx.block, zn.shape[0]
@@ -51,7 +140,7 @@ class _Repulsion(torch.autograd.Function):
         for lo in range(0, n, block):
             hi = min(lo + block, n)
             # P_ik = softmax_k(S_ik), scaled by d_i / tau: d/dzn of d_i lse_i
-            p = (_masked_scores(zn, lo, hi, tau) - lse[lo:hi, None]).exp_()
+            p = _masked_scores(zn, lo, hi, tau).sub_(lse[lo:hi, None]).exp_()
             p.mul_((grad_out * d[lo:hi] / tau)[:, None])
             grad[lo:hi] += p @ zn
             grad += p.T @ zn[lo:hi]
@@ -60,9 +149,8 @@ class _Repulsion(torch.autograd.Function):
 
 def _masked_scores(zn: Tensor, lo: int, hi: int, tau: float) -> Tensor:
     """Rows lo..hi of S = Zn Zn^T / tau with the diagonal set to -inf."""
-    s = zn[lo:hi] @ zn.T / tau
-    rows = torch.arange(hi - lo, device=zn.device)
-    s[rows, rows + lo] = float("-inf")
+    s = (zn[lo:hi] / tau) @ zn.T
+    s[:, lo:hi].diagonal().fill_(float("-inf"))
     return s
 
 
@@ -88,11 +176,18 @@ def simclr_loss(
     e = as_edge_tensor(edges, z)
     w = as_weight_tensor(weights, e, z)
     zn = F.normalize(z, dim=1)
-    d = degrees(e, z.shape[0], w, z.dtype)
-    block = block_rows(z.shape[0], z.element_size(), block_bytes)
+    n, tau = z.shape[0], float(tau)
+    d = degrees(e, n, w, z.dtype)
+    block = block_rows(n, z.element_size(), block_bytes)
+    shift = global_shift(n, tau, z.dtype)
+    if shift is None:
+        repulsion = _RowRepulsion.apply(zn, d, tau, block)
+    else:
+        block = min(block, -(-n // _MIN_TRIANGLE_BLOCKS))
+        repulsion = _SymmetricRepulsion.apply(zn, d, tau, shift, block, block_bytes)
     terms = {
         "attraction": -(zn * propagate(zn, e, w)).sum() / tau,
-        "repulsion": _Repulsion.apply(zn, d, float(tau), block),
+        "repulsion": repulsion,
     }
     loss = terms["attraction"] + terms["repulsion"]
     return (loss, terms) if return_terms else loss
