@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .errors import ConfigError
 from .io import load_json
 
 KEY_COLUMNS = (
@@ -51,8 +52,8 @@ def twin_of(method: str, model: str) -> str | None:
             "vicreg_sq": "vicreg_sq",
             "vicreg": "vicreg_sq",
             "spectral_contrastive": "spectral_contrastive",
-            "simclr": "spectral_contrastive",
-            "barlow_twins": "spectral_contrastive",
+            "simclr": "components",
+            "barlow_twins": "components",
         }.get(method)
     if model == "linear":
         return {
@@ -65,14 +66,74 @@ def twin_of(method: str, model: str) -> str | None:
     return None
 
 
+TWIN_LABELS = {
+    "vicreg_sq_linear": "twin:lpp",
+    "barlow_twins_linear": "twin:cca",
+    "spectral_contrastive_linear": "twin:spectral",
+}
+
+
+def reference_solution(
+    twin: str,
+    x: np.ndarray | None,
+    edges: np.ndarray,
+    n_nodes: int,
+    k: int,
+    hparams: dict[str, Any],
+    weights: np.ndarray | None = None,
+) -> tuple[Any, np.ndarray, bool]:
+    """(ClosedForm, reference basis, containing) for one closed form.
+
+    The reference basis is what learned solutions are compared with. When the K-th eigenvalue
+    is tied with the next one (e.g. the V-view graph, whose Laplacian has huge multiplicities)
+    the K columns of Z* are one arbitrary choice inside a larger eigenspace; the basis is then
+    that whole eigenspace and ``containing`` is True: a learned Z is aligned when it lies
+    inside it. For SimCLR / BarlowTwins (free Z) the reference is the span of the component
+    indicators of G, which contains every optimum (rank <= min(K, components)).
+    """
+    from . import closed_form
+
+    if twin == "components":
+        cs = closed_form.component_structure(edges, n_nodes)
+        basis = (cs.labels[:, None] == np.arange(cs.n_components)[None, :]).astype(np.float64)
+        cf = closed_form.ClosedForm(
+            "components", cs.sizes.astype(np.float64), cs.rank_bound(k),
+            embedding=basis, metadata={"method": "components", "n_components": cs.n_components},
+        )  # fmt: skip
+        return cf, basis, True
+    required = closed_form.METHODS[twin][0]
+    missing = [name for name in required if name not in hparams]
+    if missing:
+        raise ConfigError(f"closed form '{twin}' needs the hyperparameters {missing}")
+    hp = {name: hparams[name] for name in required}
+    cf = closed_form.compute(twin, x, edges, n_nodes, k, weights=weights, **hp)
+    if cf.weights is not None:
+        return cf, cf.weights, False
+    meta = cf.metadata
+    if not meta.get("degenerate_cut"):
+        return cf, cf.embedding, False
+    full = int(meta["n_below_cut"]) + int(meta["cut_multiplicity"])
+    spectrum = (
+        closed_form.laplacian_spectrum(edges, n_nodes, min(full, n_nodes - 1), weights=weights)
+        if twin == "vicreg_sq"
+        else closed_form.adjacency_spectrum(edges, n_nodes, min(full, n_nodes), weights=weights)
+    )
+    return cf, spectrum.vectors, True
+
+
 def compare_with_closed_form(
-    learned: np.ndarray, reference: np.ndarray, *, centre: bool
+    learned: np.ndarray, reference: np.ndarray, *, centre: bool, containing: bool = False
 ) -> dict[str, float]:
-    """Principal angles between column spaces, with both numerical ranks (see subspaces)."""
+    """Principal angles between col(learned) and col(reference), with both numerical ranks.
+
+    For an exact reference the angles are padded with 90 degrees up to the larger rank, so a
+    rank-deficient learned Z never looks aligned. For a containing reference (a whole
+    eigenspace) the K angles measure how far col(learned) is from lying inside it.
+    """
     from .subspaces import compare_subspaces
 
     cmp = compare_subspaces(learned, reference, centre=centre)
-    angles = np.asarray(cmp.angles, dtype=np.float64)
+    angles = np.asarray(cmp.angles if containing else cmp.angles_padded, dtype=np.float64)
     return {
         "angle_max_deg": float(angles.max()) if angles.size else float("nan"),
         "angle_mean_deg": float(angles.mean()) if angles.size else float("nan"),
@@ -123,16 +184,18 @@ def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict
 
     free = config.model == "free"
     learned = arrays["z_views"] if free else arrays["weight"]
-    reference = closed["embedding"] if free else closed["weights"]
+    reference, containing = closed["reference"], bool(closed["containing"])
     out: dict[str, Any] = {
-        "cf_method": str(closed["method"]) if "method" in closed else None,
-        "cf_predicted_rank": int(closed["predicted_rank"]) if "predicted_rank" in closed else None,
-        **compare_with_closed_form(learned, reference, centre=free),
+        "cf_method": str(closed["method"]),
+        "cf_predicted_rank": int(closed["predicted_rank"]),
+        "cf_containing": containing,
+        **compare_with_closed_form(learned, reference, centre=free, containing=containing),
     }
     if free and len(result.snapshot_steps):
         out["trajectory"] = [
             {"step": int(step), **{k: v for k, v in compare_with_closed_form(
-                z, reference, centre=True).items() if k.startswith("angle")}}
+                z, reference, centre=True, containing=containing).items()
+                if k.startswith("angle")}}
             for step, z in zip(result.snapshot_steps, result.snapshots, strict=True)
         ]  # fmt: skip
     # loss at Z*: only where Z* is the exact minimiser of the trained loss (free Z)
@@ -143,15 +206,15 @@ def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict
     ):
         spec = get_method(config.method)
         with torch.no_grad():
-            z_star = torch.as_tensor(reference, dtype=torch.float64)
+            z_star = torch.as_tensor(closed["embedding"], dtype=torch.float64)
             loss_cf = float(spec.loss(z_star, edges, weights=weights, **result.hparams))
         out["loss_at_cf"] = loss_cf
         out["loss_gap_rel"] = (float(result.log["loss"].iloc[-1]) - loss_cf) / abs(loss_cf)
-    if free and "q" in closed and config.method == "vicreg_sq":
+    if free and "scales" in closed and config.method == "vicreg_sq":
         from .evaluation import singular_values
 
         s = singular_values(arrays["z_views"])[: config.k] / math.sqrt(len(arrays["z_views"]) - 1)
-        q = np.sort(np.asarray(closed["q"], dtype=np.float64))[::-1]
+        q = np.sort(np.asarray(closed["scales"], dtype=np.float64))[::-1]
         out["sv_rel_error"] = float(np.max(np.abs(s[: q.size] - q)) / max(q.max(), 1e-300))
     return out
 
@@ -257,7 +320,7 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
     """Numerical checks of the identities that hold exactly (float64, random instances)."""
     import torch
 
-    from . import closed_form, losses, subspaces
+    from . import losses, subspaces
     from .relations import laplacian, random_graph, view_pairs
 
     rng = np.random.default_rng(seed)
@@ -294,7 +357,7 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
             abs(a - b) / abs(a), tol=math.inf)  # fmt: skip
 
     # C10: on a regular G with centred X the three linear eigenproblems share eigenvectors
-    for key, value in closed_form.regular_graph_check(seed=seed).items():
+    for key, value in regular_graph_check(seed=seed).items():
         add("C10", key, value, tol=1e-6)
 
     # C15: Garrido et al. duality
@@ -309,6 +372,38 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
     add("C15", "error of L_nc - L_c = N - M on a doubly normalised matrix",
         abs((l_nc - l_c) - (b.shape[0] - b.shape[1])), tol=1e-8)  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def regular_graph_check(seed: int = 0, n_samples: int = 200, n_views: int = 3, dim: int = 10,
+                        k: int = 4) -> dict[str, float]:  # fmt: skip
+    """C10 on a d-regular V-view graph (d = V - 1) with centred X.
+
+    X^T L X w = mu S w (LPP), X^T G X w = rho X^T D X w (CCA) and X^T G X w = lambda X^T X w
+    (spectral) share eigenvectors, with rho = 1 - mu / ((N - 1) d) and lambda = d rho
+    (X^T D X = d X^T X).
+    """
+    from . import closed_form
+    from .relations import view_pairs
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n_samples * n_views, dim)) @ rng.normal(size=(dim, dim))
+    x -= x.mean(axis=0)
+    edges = view_pairs(n_samples, n_views)
+    n, d = x.shape[0], n_views - 1
+    lpp = closed_form.lpp_solution(x, edges, k)
+    cca = closed_form.cca_solution(x, edges, k)
+    spec = closed_form.spectral_contrastive_linear_solution(x, edges, k)
+    rho_from_mu = 1.0 - lpp.eigenvalues / ((n - 1) * d)
+    return {
+        "max angle LPP vs CCA directions (deg)": float(
+            np.max(compare_with_closed_form(lpp.directions, cca.directions, centre=False)[
+                "angle_max_deg"])),
+        "max angle LPP vs spectral directions (deg)": float(
+            np.max(compare_with_closed_form(lpp.directions, spec.directions, centre=False)[
+                "angle_max_deg"])),
+        "max |rho - (1 - mu/((N-1)d))|": float(np.max(np.abs(cca.eigenvalues - rho_from_mu))),
+        "max |lambda - d rho|": float(np.max(np.abs(spec.eigenvalues - d * cca.eigenvalues))),
+    }  # fmt: skip
 
 
 def read_relation_stats(path: str | Path | None) -> dict[str, Any]:
