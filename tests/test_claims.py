@@ -1,0 +1,369 @@
+"""Claims report on small synthetic metric tables with known verdicts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from spectral_ssl.claims import (
+    COLUMNS,
+    INCONCLUSIVE,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    main_claims,
+    mean_ci,
+    read_thresholds,
+    run_glob,
+)
+from spectral_ssl.errors import ConfigError
+
+SEEDS = (0, 1, 2)
+CONFIG = """\
+claims:
+  angle_deg: 1.0
+  loss_gap_rel: 1.0e-3
+  sv_rel_error: 1.0e-2
+  identity_rel: 1.0e-10
+  probe_gap: 0.05
+  exponent_tol: 0.35
+"""
+RELATIONS = {  # name: (components, label alignment, nuisance alignment, mean degree)
+    "view_pairs": (300, 1.0, 0.25, 1.0),
+    "knn": (3, 0.93, 0.3, 10.0),
+    "labels": (10, 1.0, 0.25, 10.0),
+    "nuisance": (4, 0.25, 1.0, 10.0),
+}
+
+
+def _row(experiment: str, data: str, relation: str, model: str, method: str,
+         hp: dict[str, float], seed: int, k: int, **metrics: float) -> dict:  # fmt: skip
+    comps, a_lab, a_nui, deg = RELATIONS.get(relation, (np.nan,) * 4)
+    hparams = "_".join(f"{n}={v:g}" for n, v in sorted(hp.items())) or "default"
+    return {
+        "experiment": experiment, "data": data, "dataset": data.split("-")[0],
+        "n_samples": metrics.pop("n_samples", np.nan), "relation": relation, "model": model,
+        "method": method, "hparams": hparams, "seed": seed, "k": k,
+        "status": metrics.pop("status", "ok"), **hp,
+        "g_n_edges": comps * 2 * deg, "g_n_components": comps, "g_alignment_labels": a_lab,
+        "g_alignment_nuisance": a_nui, "g_degree_mean": deg,
+        "run_dir": f"results/runs/{experiment}/{data}/{relation}/{model}/{method}/{hparams}/"
+                   f"seed{seed}",
+        "device": "cpu", **metrics,
+    }  # fmt: skip
+
+
+def _failed(row: dict) -> dict:
+    """The same run as failed: keys kept, metrics and relation statistics empty."""
+    keep = ("experiment", "data", "dataset", "n_samples", "relation", "model", "method",
+            "hparams", "alpha", "beta", "gamma", "tau", "seed", "k", "run_dir")  # fmt: skip
+    return {**{k: row.get(k, np.nan) for k in keep}, "seed": 9, "status": "failed",
+            "run_dir": row["run_dir"].replace("seed", "failed_seed")}  # fmt: skip
+
+
+def optimal_rows(angle: float = 0.1, every: int = 100) -> tuple[list[dict], list[dict]]:
+    """Free-Z runs and their trajectories; vicreg_sq / spectral end at ``angle`` degrees."""
+    rows, traj = [], []
+    angles = {"vicreg_sq": angle, "spectral_contrastive": angle, "vicreg": 12.0,
+              "simclr": 3.0, "barlow_twins": 5.0}  # fmt: skip
+    hps = {
+        "vicreg_sq": {"alpha": 25, "gamma": 1},
+        "vicreg": {"alpha": 25, "beta": 25, "gamma": 1},
+        "simclr": {"tau": 0.5},
+        "barlow_twins": {"alpha": 0.005},
+        "spectral_contrastive": {},
+    }
+    rng = np.random.default_rng(0)
+    for relation in ("view_pairs", "knn", "labels"):
+        comps = RELATIONS[relation][0]
+        for method, hp in hps.items():
+            for seed in SEEDS:
+                a = angles[method] * (1 + 0.05 * rng.random())
+                rank = min(8, comps) if method in ("simclr", "barlow_twins") else 8
+                sv = {f"sv_rel_{i}": (0.9 ** (i - 1) if i <= rank else 1e-9) for i in range(1, 9)}
+                rows.append(_row(
+                    "optimal", "swiss_roll", relation, "free", method, hp, seed, 8,
+                    angle_max_deg=a, angle_mean_deg=a / 2, learned_rank=rank, cf_rank=rank,
+                    cf_method="vicreg_sq" if method.startswith("vicreg") else "spectral",
+                    cf_predicted_rank=rank, loss_gap_rel=2e-4 * (1 + seed), numerical_rank=rank,
+                    sv_rel_error=3e-3, effective_rank=rank - 0.5, probe_test_accuracy=0.8, **sv,
+                ))  # fmt: skip
+                for step in range(0, 1501, every):
+                    traj.append({**{k: rows[-1][k] for k in ("experiment", "data", "dataset",
+                                 "relation", "model", "method", "hparams", "seed", "k", "status")},
+                                 "step": step, "angle_max_deg": a + 40 * np.exp(-step / 200),
+                                 "angle_mean_deg": (a + 40 * np.exp(-step / 200)) / 2})  # fmt: skip
+    rows.append(_failed(rows[0]))
+    return rows, traj
+
+
+def linear_rows(angle: float = 1e-4) -> list[dict]:
+    rows = []
+    spec = {"vicreg_sq": (angle, "vicreg_sq_linear"), "vicreg": (15.0, "vicreg_sq_linear"),
+            "barlow_twins": (0.2, "barlow_twins_linear"),
+            "spectral_contrastive": (0.05, "spectral_contrastive_linear")}  # fmt: skip
+    for data in ("digits", "synthetic"):
+        for method, (a, cf) in spec.items():
+            hp = {"alpha": 25, "gamma": 1} if method.startswith("vicreg") else {}
+            for seed in SEEDS:
+                rows.append(_row("linear", data, "view_pairs", "linear", method, hp, seed, 8,
+                                 angle_max_deg=a * (1 + 0.1 * seed), cf_method=cf,
+                                 probe_test_accuracy=0.9))  # fmt: skip
+        for ref, acc in (("supervised", 0.95), ("whitened", 0.93)):
+            rows.append(_row("linear", data, "", "", ref, {}, 0, 8, probe_test_accuracy=acc))
+    return rows
+
+
+def rank_rows() -> list[dict]:
+    rows = []
+    gammas = (0.01, 0.1, 1, 10, 100)
+    for i, gamma in enumerate(gammas):
+        for seed in SEEDS:
+            rows.append(_row("rank", "digits", "labels", "free", "vicreg",
+                             {"alpha": 25, "beta": 25, "gamma": gamma}, seed, 32,
+                             effective_rank=30 - 5 * i + 0.2 * seed,
+                             numerical_rank=32 if i < 3 else 10 - i))  # fmt: skip
+    for tau in (0.1, 0.5, 1.0):
+        for seed in SEEDS:
+            rows.append(_row("rank", "digits", "labels", "free", "simclr", {"tau": tau}, seed, 32,
+                             effective_rank=8 + tau, numerical_rank=10))  # fmt: skip
+    for alpha in (0.005, 0.1, 1.0):
+        for seed in SEEDS:
+            rows.append(_row("rank", "digits", "labels", "free", "barlow_twins", {"alpha": alpha},
+                             seed, 32, effective_rank=9 - alpha, numerical_rank=9))  # fmt: skip
+    return rows
+
+
+def alignment_rows(vicreg_small_wins: bool = True) -> list[dict]:
+    """Aligned relation: every method near supervised; misaligned: VICReg small gamma wins."""
+    rows = []
+    rng = np.random.default_rng(1)
+    for data in ("synthetic", "digits"):
+        for relation in ("view_pairs", "nuisance"):
+            aligned = relation == "view_pairs"
+            for model in ("linear", "mlp"):
+                accs = {
+                    ("vicreg", g): (
+                        0.93 if aligned else (0.9 if vicreg_small_wins else 0.4) - 0.1 * j
+                    )
+                    for j, g in enumerate((0.1, 1, 10, 100))
+                }
+                accs |= {
+                    ("simclr", None): 0.92 if aligned else 0.5,
+                    ("barlow_twins", None): 0.94 if aligned else 0.55,
+                    ("spectral_contrastive", None): 0.91 if aligned else 0.45,
+                }
+                for (method, gamma), acc in accs.items():
+                    hp = (
+                        {"alpha": 25, "beta": 25, "gamma": gamma}
+                        if gamma
+                        else (
+                            {"tau": 0.5}
+                            if method == "simclr"
+                            else {"alpha": 0.005}
+                            if method == "barlow_twins"
+                            else {}
+                        )
+                    )
+                    for seed in SEEDS:
+                        rows.append(_row("alignment", data, relation, model, method, hp, seed,
+                                         16, probe_test_accuracy=acc + 0.01 * rng.normal(),
+                                         probe_train_accuracy=1.0))  # fmt: skip
+            for twin in ("twin:lpp", "twin:cca"):
+                rows.append(_row("alignment", data, relation, "linear", twin, {}, 0, 16,
+                                 probe_test_accuracy=0.9 if aligned else 0.5))  # fmt: skip
+        rows.append(_row("alignment", data, "", "", "supervised", {}, 0, 16,
+                         probe_test_accuracy=0.95))  # fmt: skip
+        rows.append(_row("alignment", data, "", "", "whitened", {}, 0, 16,
+                         probe_test_accuracy=0.92))  # fmt: skip
+    rows.append(_failed(rows[5]))
+    return rows
+
+
+def low_data_rows() -> list[dict]:
+    rows = []
+    for n in (8, 16, 64, 256):
+        data = f"synthetic-n{n}"
+        for j, gamma in enumerate((0.1, 1, 10, 100)):
+            for seed in SEEDS:
+                rows.append(_row("low_data", data, "view_pairs", "mlp", "vicreg",
+                                 {"alpha": 25, "beta": 25, "gamma": gamma}, seed, 32, n_samples=n,
+                                 probe_test_accuracy=0.5 + 0.05 * j + 0.1 * np.log10(n)
+                                 + 0.01 * seed))  # fmt: skip
+        for method, hp, acc in (("simclr", {"tau": 0.5}, 0.6), ("barlow_twins", {"alpha": 0.005},
+                                                                 0.55)):  # fmt: skip
+            for seed in SEEDS:
+                rows.append(
+                    _row(
+                        "low_data",
+                        data,
+                        "view_pairs",
+                        "mlp",
+                        method,
+                        hp,
+                        seed,
+                        32,
+                        n_samples=n,
+                        probe_test_accuracy=acc + 0.1 * np.log10(n),
+                    )
+                )
+    return rows
+
+
+def cost_rows(simclr_exponent: float = 2.0) -> list[dict]:
+    rng = np.random.default_rng(2)
+    expo = {"simclr": (simclr_exponent, 1.0), "vicreg": (1.0, 2.0), "barlow_twins": (1.0, 2.0)}
+    rows = []
+    for method, (en, ek) in expo.items():
+        for vary, values in (("n", (512, 1024, 2048, 4096)), ("k", (16, 32, 64, 128))):
+            for v in values:
+                n, k = (v, 64) if vary == "n" else (2048, v)
+                for rep in range(1, 4):
+                    t = 1e-3 * n**en * k**ek / 64**ek * (1 + 0.02 * rng.normal())
+                    rows.append({"method": method, "n": n, "k": k, "vary": vary, "repeat": rep,
+                                 "time_ms": t, "device": "cpu"})  # fmt: skip
+    return rows
+
+
+def identity_rows(c1_error: float = 3e-16) -> list[dict]:
+    rel = "relative error of the Dirichlet identity"
+    return [
+        {"claim": "C1", "quantity": rel, "value": c1_error, "tolerance": 1e-10},
+        {"claim": "C6", "quantity": "relative change of simclr under a random rotation",
+         "value": 1e-16, "tolerance": 1e-10},
+        {"claim": "C6", "quantity": "relative change of barlow_twins under a random rotation "
+         "(not invariant)", "value": 0.3, "tolerance": np.inf},
+        {"claim": "C10", "quantity": "max angle between shared eigenvectors (deg)",
+         "value": 1e-7, "tolerance": 1e-6},
+        {"claim": "C10", "quantity": "rho relation error", "value": 1e-12, "tolerance": 1e-6},
+        {"claim": "C15", "quantity": "relative error of L_nc + sum col^4 = L_c + sum row^4",
+         "value": 2e-16, "tolerance": 1e-10},
+        {"claim": "C15", "quantity": "error of L_nc - L_c = N - M on a doubly normalised matrix",
+         "value": 5e-13, "tolerance": 1e-8},
+    ]  # fmt: skip
+
+
+def write_tables(directory: Path, skip: tuple[str, ...] = (), **options: object) -> Path:
+    """Write every synthetic table (except ``skip``) to ``directory``; return it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    optimal, trajectory = optimal_rows(options.get("angle", 0.1), options.get("every", 100))
+    tables = {
+        "optimal": optimal, "optimal_trajectory": trajectory,
+        "linear": linear_rows(options.get("linear_angle", 1e-4)), "rank": rank_rows(),
+        "alignment": alignment_rows(options.get("vicreg_small_wins", True)),
+        "low_data": low_data_rows(), "cost": cost_rows(options.get("simclr_exponent", 2.0)),
+        "identities": identity_rows(options.get("c1_error", 3e-16)),
+    }  # fmt: skip
+    for name, rows in tables.items():
+        if name not in skip:
+            pd.DataFrame(rows).to_csv(directory / f"{name}.csv", index=False)
+    return directory
+
+
+def _report(tmp_path: Path, **kw: object) -> pd.DataFrame:
+    metrics = write_tables(tmp_path / "metrics", **kw)
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    return main_claims(metrics, config, tmp_path / "claims.md", tmp_path / "claims.csv")
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
+    tmp = tmp_path_factory.mktemp("claims")
+    return _report(tmp), tmp
+
+
+def _verdicts(df: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(df["id"], df["verdict"], strict=True))
+
+
+def test_every_claim_supported_on_consistent_tables(report: tuple[pd.DataFrame, Path]) -> None:
+    df, _ = report
+    ids = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12-arxiv",
+           "C12-neurips", "C13-arxiv", "C13-neurips", "C14", "C15", "C16", "C17"]  # fmt: skip
+    assert list(df["id"]) == ids
+    verdicts = _verdicts(df)
+    expected = dict.fromkeys(ids, SUPPORTED)
+    # neurips C13: SimCLR is not best here (VICReg large gamma is); VICReg at gamma=100 wins.
+    assert verdicts == expected, df.loc[df["verdict"] != SUPPORTED, ["id", "reason"]]
+
+
+def test_csv_and_markdown(report: tuple[pd.DataFrame, Path]) -> None:
+    df, tmp = report
+    csv = pd.read_csv(tmp / "claims.csv")
+    assert list(csv.columns) == list(COLUMNS)
+    assert len(csv) == len(df)
+    md = (tmp / "claims.md").read_text()
+    assert "| id | tag | verdict | measured | threshold |" in md
+    assert "### C17 [seed]" in md and "C12: the data support" in md
+    row = df.set_index("id").loc["C2"]
+    assert row["tag"] == "[paper]" and row["figure"] == "angles_vs_step.png"
+    assert row["threshold"] == "every run <= 1 deg and learned_rank == cf_rank"
+    assert row["value"] == pytest.approx(0.1, rel=0.06) and row["ci95_low"] < row["value"]
+    c16 = df.set_index("id").loc["C16"]
+    assert c16["reason"].startswith("3 of 12 runs") and c16["n"] == 12  # largest gamma/alpha
+    assert df.set_index("id").loc["C14", "n"] == 12  # smallest gamma of each group
+
+
+def test_failed_runs_counted_and_reported(report: tuple[pd.DataFrame, Path]) -> None:
+    df, tmp = report
+    row = df.set_index("id").loc["C2"]
+    assert row["n"] == 18 and row["n_failed"] == 1  # 2 methods x 3 relations x 3 seeds + 1
+    assert "1 failed run" in row["reason"] and "failed_seed0" in row["details"]
+    assert df.set_index("id").loc["C11", "n_failed"] == 1  # failed run on an aligned relation
+    assert df.set_index("id").loc["C4", "n_failed"] == 0
+    assert "failed runs: " in (tmp / "claims.md").read_text()
+
+
+def test_disagreeing_tables_not_supported(tmp_path: Path) -> None:
+    df = _report(tmp_path, angle=10.0, linear_angle=10.0, vicreg_small_wins=False,
+                 simclr_exponent=1.3, c1_error=1e-6)  # fmt: skip
+    verdicts = _verdicts(df)
+    for claim in ("C1", "C2", "C7", "C8", "C12-arxiv", "C17"):
+        assert verdicts[claim] == NOT_SUPPORTED, claim
+    assert verdicts["C3"] == SUPPORTED  # loss and singular values still match
+    assert verdicts["C12-neurips"] == SUPPORTED  # BarlowTwins is best on the misaligned G
+    assert verdicts["C6"] == SUPPORTED  # the non-invariant losses are reported, not judged
+    assert "C12: the data support the neurips version only" in (tmp_path / "claims.md").read_text()
+    c17 = df.set_index("id").loc["C17"]
+    assert "simclr vs N: 1.3" in c17["measured"] and c17["value"] == pytest.approx(0.7, abs=0.03)
+
+
+def test_missing_tables_inconclusive(tmp_path: Path) -> None:
+    metrics = write_tables(tmp_path / "metrics", skip=("optimal", "identities", "cost"))
+    linear = pd.read_csv(metrics / "linear.csv")
+    linear.loc[linear["method"] == "barlow_twins", "status"] = "failed"  # every C9 run failed
+    linear.to_csv(metrics / "linear.csv", index=False)
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    df = main_claims(metrics, tmp_path / "config.yaml", tmp_path / "c.md", tmp_path / "c.csv")
+    rows = df.set_index("id")
+    assert rows.loc["C9", "verdict"] == INCONCLUSIVE
+    assert rows.loc["C9", "n"] == 0 and rows.loc["C9", "n_failed"] == 6
+    assert "no usable run" in rows.loc["C9", "reason"]
+    for claim in ("C1", "C2", "C3", "C6", "C7", "C10", "C15", "C17"):
+        assert rows.loc[claim, "verdict"] == INCONCLUSIVE
+    assert rows.loc["C2", "reason"].startswith("no data: optimal.csv missing")
+    assert rows.loc["C17", "reason"].startswith("no data: cost.csv missing")
+    assert rows.loc["C5", "verdict"] == SUPPORTED  # rank.csv alone still has evidence
+    assert "optimal.csv missing" in rows.loc["C5", "reason"]
+
+
+def test_thresholds_validated(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("claims: {angle_deg: 1}\n")
+    with pytest.raises(ConfigError, match="lacks"):
+        read_thresholds(config)
+    config.write_text(CONFIG.replace("1.0e-3", "-1"))
+    with pytest.raises(ConfigError, match="loss_gap_rel must be > 0"):
+        read_thresholds(config)
+    with pytest.raises(ConfigError, match="not found"):
+        read_thresholds(tmp_path / "absent.yaml")
+
+
+def test_helpers() -> None:
+    m, lo, hi = mean_ci([1.0, 2.0, 3.0])
+    assert m == 2.0 and lo == pytest.approx(2 - 4.303 / np.sqrt(3), rel=1e-3) and hi > 3
+    assert np.isnan(mean_ci([1.0])[1])
+    assert run_glob(["a/x/seed0", "a/y/seed1"]) == "a/*/*"
