@@ -15,7 +15,14 @@ from spectral_ssl.losses import (
 )
 from spectral_ssl.relations import adjacency, label_graph, view_pairs
 
-torch.set_default_dtype(torch.float64)
+
+@pytest.fixture(autouse=True)
+def float64_default():
+    """These tests compare with dense references in float64; restore the default afterwards."""
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    yield
+    torch.set_default_dtype(previous)
 
 
 # ---------------------------------------------------------------- literal dense references
