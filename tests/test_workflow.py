@@ -1,0 +1,394 @@
+"""The Snakemake workflow: dry run and lint of the full config, bad configs stop before any job,
+and (slow) the CI config end to end: every artifact exists and is valid, a rerun does nothing,
+changing one gamma reruns only its jobs, restyling figures never retrains."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import itertools
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAKEFILE = ROOT / "Snakefile"
+CI_CONFIG = ROOT / "tests" / "config" / "ci.yaml"
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+FIGURES = (
+    "relations", "angles_vs_step", "singular_values", "correspondences", "linear_angles",
+    "rank_vs_gamma", "accuracy_vs_gamma", "low_data", "cost",
+)  # fmt: skip
+KEY_COLUMNS = (
+    "experiment", "data", "dataset", "n_samples", "relation", "model", "method", "hparams",
+    "alpha", "beta", "gamma", "tau", "seed", "k", "status",
+)  # fmt: skip
+RUN_COLUMNS = (
+    "probe_train_accuracy", "probe_test_accuracy", "knn_accuracy", "numerical_rank",
+    "effective_rank", "views_numerical_rank", "views_effective_rank", "sv_rel_1", "final_loss",
+    "wall_time_s", "device", "run_dir",
+)  # fmt: skip
+G_COLUMNS = ("g_n_edges", "g_n_components", "g_alignment_labels", "g_alignment_nuisance",
+             "g_degree_mean")  # fmt: skip
+CF_COLUMNS = (
+    "cf_method", "cf_predicted_rank", "angle_max_deg", "angle_mean_deg", "learned_rank",
+    "cf_rank", "projector_distance",
+)  # fmt: skip
+TRAJECTORY_COLUMNS = ("step", "angle_max_deg", "angle_mean_deg")
+NOTHING_TO_DO = "Nothing to be done"
+
+
+def snakemake(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run Snakemake with this Python (any venv), in ``cwd``, bounded by ``timeout``."""
+    return subprocess.run(
+        [*SNAKEMAKE, "--snakefile", str(SNAKEFILE), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def output(proc: subprocess.CompletedProcess) -> str:
+    return proc.stdout + proc.stderr
+
+
+def job_counts(text: str) -> dict[str, int]:
+    """The 'Job stats' table of a (dry) run: rule -> number of jobs."""
+    counts: dict[str, int] = {}
+    block = text.split("Job stats:", 1)[1] if "Job stats:" in text else ""
+    for line in block.splitlines()[3:]:
+        parts = line.split()
+        if len(parts) != 2 or not parts[1].isdigit() or parts[0] == "total":
+            if counts:
+                break
+            continue
+        counts[parts[0]] = int(parts[1])
+    return counts
+
+
+def fmt(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def expected_runs(cfg: dict) -> list[dict]:
+    """The training grid, computed independently of the workflow's own helpers."""
+    runs = []
+    for name, exp in cfg["experiments"].items():
+        ns = exp.get("n_samples") or [None]
+        for dataset, n, relation, model, (method, spec) in itertools.product(
+            exp["datasets"], ns, exp["relations"], exp["models"], exp["methods"].items()
+        ):
+            keys = sorted(spec)
+            for combo in itertools.product(*(spec[k] for k in keys)):
+                hp = "_".join(f"{k}={fmt(v)}" for k, v in zip(keys, combo, strict=True))
+                data = dataset if n is None else f"{dataset}-n{n}"
+                k = {**cfg.get("training", {}), **exp.get("training", {})}.get("k", 16)
+                runs.append(dict(experiment=name, data=data, dataset=dataset, relation=relation,
+                                 model=model, method=method, hparams=hp or "default", k=k,
+                                 closed_form=bool(exp.get("closed_form"))
+                                 and model in ("free", "linear")))  # fmt: skip
+    return runs
+
+
+def run_dir(run: dict) -> str:
+    return "results/runs/{experiment}/{data}/{relation}/{model}/{method}/{hparams}".format(**run)
+
+
+# ---------------------------------------------------------------------------------------------
+# the full config: dry run, lint
+# ---------------------------------------------------------------------------------------------
+def test_dry_run_of_the_full_config_expands_the_whole_grid(tmp_path):
+    proc = snakemake("-n", "--cores", "2", "--configfile", str(ROOT / "config.yaml"),
+                     "--directory", str(tmp_path), cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, output(proc)
+    cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
+    runs = expected_runs(cfg)
+    counts = job_counts(output(proc))
+    assert counts["train"] == len(runs)  # one job per grid cell, all seeds inside
+    closed = {(r["data"], r["relation"], r["model"], r["method"], r["hparams"], r["k"])
+              for r in runs if r["closed_form"]}  # fmt: skip
+    assert counts["closed_form"] == len(closed)
+    assert counts["collect"] == len(cfg["experiments"])
+    for rule in ("data", "views", "relation", "baseline", "cost", "identities", "figures",
+                 "claims", "audit", "all"):  # fmt: skip
+        assert counts.get(rule, 0) >= 1, rule
+    assert not (tmp_path / "results").exists()  # a dry run writes nothing
+
+
+def test_training_jobs_train_every_seed_in_one_process(tmp_path):
+    proc = snakemake("-n", "--cores", "2", "--configfile", str(CI_CONFIG), "--directory",
+                     str(tmp_path), "--printshellcmds", cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, output(proc)
+    text = output(proc)
+    commands = [line for line in text.splitlines() if "spectral-ssl train " in line]
+    assert commands
+    for command in commands:
+        assert "--seeds 0,1 " in command
+        assert "--device cpu" in command
+        assert "seed{seed}" in command
+    assert re.search(r"--relation-stats \S+\.json", commands[0])
+
+
+def test_lint_is_clean():
+    proc = snakemake("--lint", cwd=ROOT, timeout=300)
+    assert proc.returncode == 0, output(proc)
+
+
+def test_conda_envs_are_valid_and_in_step_with_environment_yml():
+    reference = yaml.safe_load((ROOT / "environment.yml").read_text())
+    ref_deps = {d for d in reference["dependencies"] if isinstance(d, str)}
+    envs = sorted((ROOT / "workflow" / "envs").glob("*.yaml"))
+    assert envs
+    for path in envs:
+        env = yaml.safe_load(path.read_text())
+        assert set(env) <= {"name", "channels", "dependencies"}, path.name
+        assert env["channels"] and env["dependencies"], path.name
+        deps = {d for d in env["dependencies"] if isinstance(d, str)}
+        assert deps <= ref_deps, f"{path.name}: {sorted(deps - ref_deps)} not in environment.yml"
+        names = {re.split(r"[<>=!]", d)[0] for d in deps}
+        assert {"python", "pytorch", "numpy", "pandas", "nbconvert", "ipykernel"} <= names
+
+
+def test_every_rule_has_a_log_and_a_conda_env():
+    text = "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk"))
+    rules = re.findall(r"^rule (\w+):", text, flags=re.M)
+    assert len(rules) >= 12
+    blocks = re.split(r"^rule \w+:", text, flags=re.M)[1:]
+    for name, block in zip(rules, blocks, strict=True):
+        assert "\n    log:" in block, name
+        assert "\n    conda:" in block, name
+    for name in ("train", "closed_form"):
+        assert "\n    benchmark:" in blocks[rules.index(name)], name
+
+
+# ---------------------------------------------------------------------------------------------
+# bad config: stop before any job, naming the key
+# ---------------------------------------------------------------------------------------------
+def _bad(tmp_path: Path, edit) -> subprocess.CompletedProcess:
+    cfg = yaml.safe_load(CI_CONFIG.read_text())
+    edit(cfg)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    return snakemake("-n", "--cores", "1", "--configfile", str(path), "--directory",
+                     str(tmp_path), cwd=tmp_path)  # fmt: skip
+
+
+def _set_gamma(cfg, value):
+    cfg["experiments"]["rank"]["methods"]["vicreg"]["gamma"] = value
+
+
+BAD_CONFIGS = [
+    ("unknown key", lambda c: c["training"].update(epochs=3), ["training", "epochs"]),
+    ("negative gamma", lambda c: _set_gamma(c, [-1]), ["experiments.rank.methods.vicreg.gamma"]),
+    ("k = 0", lambda c: c["training"].update(k=0), ["training.k"]),
+    ("wrong type", lambda c: c.update(seeds="0,1"), ["seeds"]),
+    ("unknown method", lambda c: c["experiments"]["rank"]["methods"].update(byol={}), ["byol"]),
+    ("n_views = 1", lambda c: c["datasets"]["digits"].update(n_views=1),
+     ["datasets.digits.n_views"]),
+    ("undefined relation", lambda c: c["experiments"]["rank"].update(relations=["cosine"]),
+     ["experiments.rank.relations", "cosine"]),
+    ("undefined dataset", lambda c: c["experiments"]["rank"].update(datasets=["swiss_roll"]),
+     ["experiments.rank.datasets", "swiss_roll"]),
+    ("undefined model", lambda c: c["models"].pop("mlp"), ["experiments.low_data.models", "mlp"]),
+    ("reserved experiment name", lambda c: c["experiments"].update(cost=c["experiments"]["rank"]),
+     ["experiments.cost"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("what,edit,words", BAD_CONFIGS, ids=[b[0] for b in BAD_CONFIGS])
+def test_bad_config_stops_before_any_job_naming_the_key(tmp_path, what, edit, words):
+    proc = _bad(tmp_path, edit)
+    text = output(proc)
+    assert proc.returncode != 0, f"{what}: accepted\n{text}"
+    assert "invalid configuration" in text, text
+    for word in words:
+        assert word in text, f"{what}: {word!r} not in\n{text}"
+    assert "Job stats" not in text
+    assert not (tmp_path / "results").exists()
+
+
+def test_device_cuda_without_a_gpu_stops_naming_the_key(tmp_path):
+    torch = pytest.importorskip("torch")
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is visible: device cuda is valid here")
+    proc = _bad(tmp_path, lambda c: c.update(device="cuda"))
+    assert proc.returncode != 0
+    assert "config key device" in output(proc)
+    assert not (tmp_path / "results").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# end to end on the CI config (slow: a few minutes on 2 cores)
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def ci_run(tmp_path_factory):
+    """Run the CI config in a fresh folder, then build the report; return the folder."""
+    work = tmp_path_factory.mktemp("ci_run")
+    config = work / "ci.yaml"
+    config.write_text(CI_CONFIG.read_text())
+    proc = snakemake("--cores", "2", "--configfile", str(config), "--directory", str(work),
+                     cwd=work, timeout=1800)  # fmt: skip
+    assert proc.returncode == 0, output(proc)[-6000:]
+    report = snakemake("--cores", "1", "--configfile", str(config), "--directory", str(work),
+                       "--report", "results/report.html", cwd=work, timeout=600)  # fmt: skip
+    assert report.returncode == 0, output(report)[-4000:]
+    return work
+
+
+@pytest.fixture(scope="module")
+def ci_cfg():
+    return yaml.safe_load(CI_CONFIG.read_text())
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@pytest.mark.slow
+def test_ci_run_writes_data_views_relations(ci_run, ci_cfg):
+    runs = expected_runs(ci_cfg)
+    from spectral_ssl.data import load_dataset
+    from spectral_ssl.relations import load_relation
+    from spectral_ssl.views import load_views
+
+    for dataset in {r["dataset"] for r in runs}:
+        train, test = load_dataset(ci_run / f"results/data/{dataset}.npz")
+        assert train.n_samples > 0 and test.n_samples > 0
+        assert (ci_run / f"results/data/{dataset}.provenance.json").is_file()
+    for data in {r["data"] for r in runs}:
+        views = load_views(ci_run / f"results/views/{data}.npz")
+        assert views.n_views == ci_cfg["datasets"][data.split("-n")[0]]["n_views"]
+        if "-n" in data:
+            assert views.n_samples == int(data.split("-n")[1])
+    for data, relation in {(r["data"], r["relation"]) for r in runs}:
+        edges, n_nodes, _ = load_relation(ci_run / f"results/relations/{data}/{relation}.npz")
+        assert edges.shape[0] == 2 and n_nodes > 0
+        stats = json.loads((ci_run / f"results/relations/{data}/{relation}.json").read_text())
+        assert stats["kind"] == ci_cfg["relations"][relation]["kind"]
+
+
+@pytest.mark.slow
+def test_ci_run_writes_every_run_folder(ci_run, ci_cfg):
+    for run in expected_runs(ci_cfg):
+        for seed in ci_cfg["seeds"]:
+            folder = ci_run / run_dir(run) / f"seed{seed}"
+            metrics = json.loads((folder / "metrics.json").read_text())
+            assert metrics["status"] in ("ok", "failed"), folder
+            assert metrics["seed"] == seed
+            if metrics["status"] == "ok":
+                with np.load(folder / "embeddings.npz") as f:
+                    z = f["z_views"]
+                assert z.ndim == 2 and z.shape[1] == run["k"] and np.isfinite(z).all()
+                assert (folder / "log.csv").read_text().startswith("step,")
+        log = ci_run / "results/logs/train" / run_dir(run).removeprefix("results/runs/")
+        bench = ci_run / "results/benchmarks/train" / run_dir(run).removeprefix("results/runs/")
+        assert log.with_name(log.name + ".log").is_file()
+        assert bench.with_name(bench.name + ".tsv").read_text().startswith("s\t")
+
+
+@pytest.mark.slow
+def test_ci_run_writes_closed_forms(ci_run, ci_cfg):
+    cells = {(r["data"], r["relation"], r["model"], r["method"], r["hparams"], r["k"])
+             for r in expected_runs(ci_cfg) if r["closed_form"]}  # fmt: skip
+    assert cells
+    for data, relation, model, method, hparams, k in cells:
+        stem = ci_run / f"results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}"
+        with np.load(stem.with_suffix(".npz")) as f:
+            assert "eigenvalues" in f.files
+        summary = json.loads(stem.with_suffix(".json").read_text())
+        assert summary["k"] == k
+
+
+@pytest.mark.slow
+def test_ci_run_writes_tidy_metric_tables(ci_run, ci_cfg):
+    runs = expected_runs(ci_cfg)
+    for name, exp in ci_cfg["experiments"].items():
+        rows = read_csv(ci_run / f"results/metrics/{name}.csv")
+        columns = set(rows[0])
+        assert set(KEY_COLUMNS) <= columns, set(KEY_COLUMNS) - columns
+        assert set(RUN_COLUMNS) <= columns, set(RUN_COLUMNS) - columns
+        assert set(G_COLUMNS) <= columns, set(G_COLUMNS) - columns
+        trained = [r for r in rows if r["experiment"] == name]
+        n_cells = sum(r["experiment"] == name for r in runs)
+        assert len(trained) == n_cells * len(ci_cfg["seeds"])
+        assert {r["status"] for r in trained} <= {"ok", "failed"}
+        methods = {r["method"] for r in rows}
+        assert {"supervised", "whitened"} <= methods
+        if exp.get("closed_form"):
+            assert set(CF_COLUMNS) <= columns, set(CF_COLUMNS) - columns
+    trajectory = read_csv(ci_run / "results/metrics/optimal_trajectory.csv")
+    assert trajectory and set(TRAJECTORY_COLUMNS) <= set(trajectory[0])
+    assert read_csv(ci_run / "results/metrics/cost.csv")
+    assert read_csv(ci_run / "results/metrics/identities.csv")
+
+
+@pytest.mark.slow
+def test_ci_run_writes_figures_claims_report_and_audit(ci_run):
+    for name in FIGURES:
+        png = ci_run / f"results/figures/{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert png.stat().st_size > 5000, name
+        assert (ci_run / f"results/figures/{name}.pdf").stat().st_size > 1000, name
+    claims = read_csv(ci_run / "results/claims.csv")
+    assert {row["id"] for row in claims} >= {f"C{i}" for i in (1, 2, 3, 4, 5, 11, 12, 13, 17)}
+    assert (ci_run / "results/claims.md").read_text().strip()
+    report = (ci_run / "results/report.html").read_text(errors="replace")
+    audit = (ci_run / "results/audit.html").read_text(errors="replace")
+    for name in FIGURES:
+        assert f"{name}.png" in report, f"report.html does not mention {name}.png"
+        assert name in audit, f"audit.html does not mention {name}"
+    assert "claims.csv" in report
+    for section in ("Relation graphs G", "Loss curves", "Spectra", "Learned vs closed form",
+                    "Provenance"):  # fmt: skip
+        assert section in audit
+    assert "Traceback" not in audit
+
+
+@pytest.mark.slow
+def test_ci_rerun_does_nothing(ci_run):
+    proc = snakemake("-n", "--cores", "2", "--configfile", str(ci_run / "ci.yaml"),
+                     "--directory", str(ci_run), cwd=ci_run)  # fmt: skip
+    assert proc.returncode == 0, output(proc)
+    assert NOTHING_TO_DO in output(proc), output(proc)[-3000:]
+
+
+@pytest.mark.slow
+def test_changing_one_gamma_reruns_only_its_jobs(ci_run, ci_cfg):
+    cfg = copy.deepcopy(ci_cfg)
+    gammas = cfg["experiments"]["rank"]["methods"]["vicreg"]["gamma"]
+    old, new = gammas[-1], gammas[-1] * 2
+    gammas[-1] = new
+    path = ci_run / "ci_gamma.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    proc = snakemake("-n", "--cores", "2", "--configfile", str(path), "--directory",
+                     str(ci_run), "--printshellcmds", cwd=ci_run)  # fmt: skip
+    assert proc.returncode == 0, output(proc)
+    counts = job_counts(output(proc))
+    # the new cell's training, then only what reads it: its table, the tables' readers
+    assert counts == {"train": 1, "collect": 1, "figures": 1, "claims": 1, "audit": 1,
+                      "effective_config": 1, "all": 1}, counts  # fmt: skip
+    train = [line for line in output(proc).splitlines() if "spectral-ssl train " in line]
+    assert len(train) == 1 and f"gamma={fmt(new)}" in train[0] and "/rank/" in train[0]
+    assert f"gamma={fmt(old)} " not in train[0]
+    collect = [line for line in output(proc).splitlines() if "spectral-ssl collect " in line]
+    assert len(collect) == 1 and "results/metrics/rank.csv" in collect[0]
+
+
+@pytest.mark.slow
+def test_restyling_figures_never_retrains(ci_run):
+    proc = snakemake("-n", "--cores", "2", "--configfile", str(ci_run / "ci.yaml"),
+                     "--directory", str(ci_run), "--forcerun", "figures", cwd=ci_run)  # fmt: skip
+    assert proc.returncode == 0, output(proc)
+    assert job_counts(output(proc)) == {"figures": 1, "audit": 1, "all": 1}

@@ -1,0 +1,31 @@
+# Reference closed forms (free Z* or linear W*: the method's spectral twin) of each (data,
+# relation, model, method, hyperparameters, K) that an experiment with `closed_form: true`
+# trains with a free or linear model. K is in the path because two experiments may share a
+# cell with different K; the JSON summary carries the twin's probe accuracy.
+
+
+rule closed_form:
+    """Closed-form optimum, its eigenvalues and predicted rank (+ JSON summary, twin probe)."""
+    input:
+        views="results/views/{data}.npz",
+        relation="results/relations/{data}/{relation}.npz",
+        data=dataset_of,
+    output:
+        npz="results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}.npz",
+        summary="results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}.json",
+        provenance=(
+            "results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}.provenance.json"
+        ),
+    params:
+        args=closed_form_args,
+    log:
+        "results/logs/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}.log",
+    benchmark:
+        "results/benchmarks/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}.tsv"
+    conda:
+        "../envs/spectral-ssl.yaml"
+    threads: 1
+    shell:
+        "OMP_NUM_THREADS={threads} spectral-ssl closed-form --views {input.views} "
+        "--relation {input.relation} --data {input.data} {params.args} "
+        "--summary {output.summary} --out {output.npz} > {log} 2>&1"

@@ -1,0 +1,355 @@
+# Helper functions shared by the workflow files (no rules are defined here). Config checks, the
+# experiment grid expanded from the validated config, paths, and the command-line arguments
+# each job passes to the `spectral-ssl` CLI. The Snakefile calls them after validation.
+#
+# Grid: experiments x data ids x relations x models x methods x hyperparameter grid; every cell
+# is ONE training job that trains all seeds in one process (python + torch start-up costs
+# seconds, so one job per seed would dominate the wall time).
+
+import itertools
+import shutil
+from pathlib import Path
+
+CLOSED_FORM_MODELS = ("free", "linear")  # models with a reference closed form
+RUN_FILES = (
+    "embeddings.npz",
+    "snapshots.npz",
+    "model.pt",
+    "log.csv",
+    "metrics.json",
+    "provenance.json",
+)
+RESERVED_TABLES = ("cost", "identities")  # results/metrics/{name}.csv written by other steps
+RUN_DIR = "results/runs/{experiment}/{data}/{relation}/{model}/{method}/{hparams}"
+CF_STEM = "results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}"
+
+
+# ---------------------------------------------------------------------------------------------
+# config checks (schema first, then what a schema cannot express)
+# ---------------------------------------------------------------------------------------------
+def config_schema_errors(cfg, schema_path):
+    """Every schema violation as '  config key a.b[0]: message' (jsonschema's own words)."""
+    import jsonschema
+    import yaml
+
+    schema = yaml.safe_load(Path(schema_path).read_text())
+    validator = jsonschema.Draft202012Validator(schema)
+    out = []
+    for err in sorted(validator.iter_errors(cfg), key=lambda e: list(map(str, e.absolute_path))):
+        key = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err.absolute_path)
+        out.append(f"  config key {key.lstrip('.') or '(top level)'}: {err.message}")
+    return out
+
+
+def config_semantic_errors(cfg):
+    """An experiment naming an undefined dataset / relation / model, or a reserved name."""
+    out = []
+    for name, exp in cfg.get("experiments", {}).items():
+        if name in RESERVED_TABLES or name.endswith("_trajectory"):
+            out.append(
+                f"  config key experiments.{name}: the name is reserved (results/metrics/"
+                f"{name}.csv is another table); rename the experiment"
+            )
+        for field in ("datasets", "relations", "models"):
+            defined = cfg.get(field, {})
+            for item in exp.get(field, []):
+                if item not in defined:
+                    out.append(
+                        f"  config key experiments.{name}.{field}: '{item}' is not defined "
+                        f"under the top-level '{field}' (defined: {sorted(defined)})"
+                    )
+    return out
+
+
+def resolve_device(setting):
+    """auto -> cuda when torch sees a GPU, else cpu; cuda without a GPU stops the workflow."""
+    if setting == "cpu":
+        return "cpu"
+    import torch
+
+    available = torch.cuda.is_available()
+    if setting == "cuda" and not available:
+        raise WorkflowError(
+            "invalid configuration (nothing was run):\n  config key device: 'cuda' was "
+            "requested but torch.cuda.is_available() is False on this machine; use device: "
+            "auto or cpu"
+        )
+    return "cuda" if available else "cpu"
+
+
+def cli_path_prefix(workflow):
+    """Put the CLI next to the Python running Snakemake on PATH (a venv need not be active),
+    unless jobs run in conda environments, which bring their own."""
+    methods = {str(m).lower() for m in workflow.deployment_settings.deployment_method}
+    bindir = Path(sys.executable).parent
+    if any("conda" in m for m in methods) or not (bindir / "spectral-ssl").exists():
+        return ""
+    if shutil.which("spectral-ssl") == str(bindir / "spectral-ssl"):
+        return ""
+    return f'export PATH="{bindir}:$PATH"; '
+
+
+# ---------------------------------------------------------------------------------------------
+# formatting
+# ---------------------------------------------------------------------------------------------
+def fmt(value):
+    """A readable, round-trippable value: 25 (not 25.0), 0.1, 1e-06, true, null."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def hparams_id(hparams):
+    """{'gamma': 0.1, 'alpha': 25} -> 'alpha=25_gamma=0.1'; {} -> 'default'."""
+    if not hparams:
+        return "default"
+    return "_".join(f"{key}={fmt(hparams[key])}" for key in sorted(hparams))
+
+
+def hparam_grid(spec):
+    """Cartesian product of a method's hyperparameter lists (keys sorted)."""
+    keys = sorted(spec or {})
+    combos = itertools.product(*(spec[k] for k in keys))
+    return [dict(zip(keys, combo, strict=True)) for combo in combos]
+
+
+def pairs(option, mapping):
+    """--param a=1 --param b=2 (keys sorted, values readable)."""
+    return " ".join(f"{option} {key}={fmt(mapping[key])}" for key in sorted(mapping or {}))
+
+
+def data_id(dataset, n_samples=None):
+    return dataset if n_samples is None else f"{dataset}-n{n_samples}"
+
+
+def parse_data_id(data):
+    """'synthetic-n64' -> ('synthetic', 64); 'digits' -> ('digits', None)."""
+    dataset, sep, n = data.partition("-n")
+    return dataset, (int(n) if sep else None)
+
+
+# ---------------------------------------------------------------------------------------------
+# the grid
+# ---------------------------------------------------------------------------------------------
+def training_settings(cfg, experiment):
+    return {**cfg["training"], **cfg["experiments"][experiment].get("training", {})}
+
+
+def expand_grid(cfg):
+    """Every training cell, keyed (experiment, data, relation, model, method, hparams)."""
+    runs = {}
+    for name, exp in cfg["experiments"].items():
+        train_cfg = training_settings(cfg, name)
+        n_values = exp.get("n_samples") or [None]
+        cells = itertools.product(
+            exp["datasets"], n_values, exp["relations"], exp["models"], exp["methods"].items()
+        )
+        for dataset, n, relation, model, (method, spec) in cells:
+            for hp in hparam_grid(spec):
+                run = dict(
+                    experiment=name,
+                    data=data_id(dataset, n),
+                    dataset=dataset,
+                    n_samples=n,
+                    relation=relation,
+                    model=model,
+                    method=method,
+                    hparams=hp,
+                    hparams_id=hparams_id(hp),
+                    training=train_cfg,
+                    closed_form=bool(exp.get("closed_form")) and model in CLOSED_FORM_MODELS,
+                )
+                runs[run_key(run)] = run
+    return runs
+
+
+def run_key(run):
+    return tuple(
+        run[k] for k in ("experiment", "data", "relation", "model", "method", "hparams_id")
+    )
+
+
+def closed_form_cells(runs):
+    """Distinct closed forms: (data, relation, model, method, hparams_id, k) -> run settings."""
+    cells = {}
+    for run in runs.values():
+        if run["closed_form"]:
+            cells.setdefault(closed_form_key(run), run)
+    return cells
+
+
+def closed_form_key(run):
+    keys = ("data", "relation", "model", "method", "hparams_id")
+    return (*(run[k] for k in keys), run["training"]["k"])
+
+
+def run_of(wc):
+    return RUNS[(wc.experiment, wc.data, wc.relation, wc.model, wc.method, wc.hparams)]
+
+
+# ---------------------------------------------------------------------------------------------
+# paths
+# ---------------------------------------------------------------------------------------------
+def dataset_path(dataset):
+    return f"results/data/{dataset}.npz"
+
+
+def dataset_of(wc):
+    return dataset_path(parse_data_id(wc.data)[0])
+
+
+def views_path(data):
+    return f"results/views/{data}.npz"
+
+
+def relation_path(data, relation, suffix=".npz"):
+    return f"results/relations/{data}/{relation}{suffix}"
+
+
+def run_dir(run):
+    return RUN_DIR.format(**{**run, "hparams": run["hparams_id"]})
+
+
+def closed_form_stem(run):
+    return CF_STEM.format(**{**run, "hparams": run["hparams_id"], "k": run["training"]["k"]})
+
+
+def run_outputs(name):
+    """One output per seed of a training job (the other wildcards stay)."""
+    return expand(f"{RUN_DIR}/seed{{seed}}/{name}", seed=SEEDS, allow_missing=True)
+
+
+def experiment_runs(experiment):
+    return [run for run in RUNS.values() if run["experiment"] == experiment]
+
+
+def all_relation_files():
+    return sorted({relation_path(run["data"], run["relation"]) for run in RUNS.values()})
+
+
+def metric_tables():
+    """Every table figures and claims read (and nothing else: restyling never retrains)."""
+    tables = [f"results/metrics/{name}{s}.csv" for name in EXPERIMENTS for s in ("", "_trajectory")]
+    return tables + ["results/metrics/cost.csv", "results/metrics/identities.csv"]
+
+
+def figure_files():
+    return [f"results/figures/{name}.{ext}" for name in FIGURES for ext in ("png", "pdf")]
+
+
+# ---------------------------------------------------------------------------------------------
+# inputs of the rules that gather many files
+# ---------------------------------------------------------------------------------------------
+def train_inputs(wc):
+    run = run_of(wc)
+    inputs = {
+        "views": views_path(run["data"]),
+        "relation": relation_path(run["data"], run["relation"]),
+        "stats": relation_path(run["data"], run["relation"], ".json"),
+        "data": dataset_path(run["dataset"]),
+    }
+    if run["closed_form"]:
+        inputs["closed_form"] = closed_form_stem(run) + ".npz"
+    return inputs
+
+
+def collect_inputs(wc):
+    runs = experiment_runs(wc.experiment)
+    closed = {closed_form_stem(run) + ".json" for run in runs if run["closed_form"]}
+    return {
+        "runs": [f"{run_dir(run)}/seed{seed}/metrics.json" for run in runs for seed in SEEDS],
+        "closed_forms": sorted(closed),
+        "baselines": [f"results/baselines/{d}.json" for d in sorted({r["dataset"] for r in runs})],
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# command-line arguments of each step (params: a change reruns exactly the jobs it touches)
+# ---------------------------------------------------------------------------------------------
+def data_args(wc):
+    ds = config["datasets"][wc.dataset]
+    return (
+        f"--dataset {wc.dataset} --seed {config['data_seed']} "
+        f"--test-fraction {fmt(ds['test_fraction'])} {pairs('--param', ds['params'])}"
+    ).strip()
+
+
+def views_args(wc):
+    dataset, n = parse_data_id(wc.data)
+    ds = config["datasets"][dataset]
+    n_opt = "" if n is None else f"--n-samples {n} "
+    return (
+        f"--n-views {ds['n_views']} {n_opt}--seed {config['data_seed']} "
+        f"{pairs('--param', ds['augment'])}"
+    ).strip()
+
+
+def relation_args(wc):
+    rel = config["relations"][wc.relation]
+    return f"--kind {rel['kind']} {pairs('--param', rel.get('params', {}))}".strip()
+
+
+def join(*parts):
+    return " ".join(p for p in parts if p)
+
+
+def run_tags(run):
+    return join(
+        f"--tag data={run['data']} --tag dataset={run['dataset']}",
+        f"--tag relation={run['relation']} --tag hparams={run['hparams_id']}",
+        "" if run["n_samples"] is None else f"--tag n_samples={run['n_samples']}",
+    )
+
+
+def train_args(wc):
+    run = run_of(wc)
+    t = run["training"]
+    return join(
+        f"--method {run['method']}",
+        pairs("--hparam", run["hparams"]),
+        f"--model {run['model']}",
+        pairs("--model-param", config["models"][run["model"]]),
+        f"--k {t['k']} --optimizer {t['optimizer']} --lr {fmt(t['lr'])}",
+        f"--weight-decay {fmt(t['weight_decay'])} --steps {t['steps']}",
+        "" if t["batch_size"] is None else f"--batch-size {t['batch_size']}",
+        f"--snapshot-every {t['snapshot_every']}" if t["snapshot_every"] else "",
+        f"--precision {t['precision']} --device {DEVICE}",
+        f"--seeds {','.join(map(str, SEEDS))}",
+        f"--tag experiment={run['experiment']}",
+        run_tags(run),
+    )
+
+
+def closed_form_option(wc, input):
+    return f"--closed-form {input.closed_form}" if "closed_form" in input.keys() else ""
+
+
+def closed_form_args(wc):
+    run = CLOSED_FORMS[(wc.data, wc.relation, wc.model, wc.method, wc.hparams, int(wc.k))]
+    return join(
+        f"--method {run['method']}",
+        pairs("--hparam", run["hparams"]),
+        f"--model {run['model']} --k {wc.k}",
+        run_tags(run),
+    )
+
+
+def cost_args(cfg):
+    c = cfg["cost"]
+    return (
+        f"--methods {','.join(c['methods'])} "
+        f"--n-values {','.join(map(str, c['n_values']))} "
+        f"--k-values {','.join(map(str, c['k_values']))} "
+        f"--fixed-n {c['fixed_n']} --fixed-k {c['fixed_k']} --repeats {c['repeats']} "
+        f"--device {DEVICE}"
+    )
+
+
+def write_config(path, cfg):
+    import yaml
+
+    Path(path).write_text(yaml.safe_dump(cfg, sort_keys=False))

@@ -1,0 +1,36 @@
+# Datasets and their augmented views (docs/pipeline.md: data, views).
+
+
+rule data:
+    """Generate one dataset and its train/test split."""
+    output:
+        npz="results/data/{dataset}.npz",
+        provenance="results/data/{dataset}.provenance.json",
+    params:
+        args=data_args,
+    log:
+        "results/logs/data/{dataset}.log",
+    conda:
+        "../envs/spectral-ssl.yaml"
+    threads: 1
+    shell:
+        "OMP_NUM_THREADS={threads} spectral-ssl data {params.args} --out {output.npz} > {log} 2>&1"
+
+
+rule views:
+    """V augmented views of the training split (of N' source samples for `{dataset}-n{N'}`)."""
+    input:
+        data=dataset_of,
+    output:
+        npz="results/views/{data}.npz",
+        provenance="results/views/{data}.provenance.json",
+    params:
+        args=views_args,
+    log:
+        "results/logs/views/{data}.log",
+    conda:
+        "../envs/spectral-ssl.yaml"
+    threads: 1
+    shell:
+        "OMP_NUM_THREADS={threads} spectral-ssl views --data {input.data} {params.args} "
+        "--out {output.npz} > {log} 2>&1"

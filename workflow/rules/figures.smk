@@ -1,0 +1,39 @@
+# Figures: drawn from the metric tables only, so restyling a figure never retrains anything.
+# One caption per figure (workflow/report/fig_NAME.rst); names as in spectral_ssl.figures.
+
+FIGURES = {
+    "relations": "Relation graphs",
+    "angles_vs_step": "Learned vs closed form",
+    "singular_values": "Learned vs closed form",
+    "correspondences": "Learned vs closed form",
+    "linear_angles": "Learned vs closed form",
+    "rank_vs_gamma": "Rank",
+    "accuracy_vs_gamma": "Alignment",
+    "low_data": "Low data",
+    "cost": "Cost",
+}
+
+
+rule figures:
+    """Every figure (PNG for the report, PDF for print) from results/metrics/*.csv."""
+    input:
+        metric_tables(),
+    output:
+        **{
+            name: report(
+                f"results/figures/{name}.png",
+                caption=f"../report/fig_{name}.rst",
+                category="Figures",
+                subcategory=subcategory,
+                labels={"figure": name},
+            )
+            for name, subcategory in FIGURES.items()
+        },
+        pdf=[f"results/figures/{name}.pdf" for name in FIGURES],
+    log:
+        "results/logs/figures/figures.log",
+    conda:
+        "../envs/spectral-ssl.yaml"
+    threads: 1
+    shell:
+        "spectral-ssl figures --metrics-dir results/metrics --out-dir results/figures > {log} 2>&1"

@@ -1,0 +1,33 @@
+# Training: ONE job per (experiment, data, relation, model, method, hyperparameters) trains every
+# seed in one process (its outputs are expanded over the seeds).
+
+
+rule train:
+    """Train one grid cell for every seed; write per seed the run folder and metrics.json."""
+    input:
+        unpack(train_inputs),
+    output:
+        embeddings=run_outputs("embeddings.npz"),
+        snapshots=run_outputs("snapshots.npz"),
+        model=run_outputs("model.pt"),
+        losses=run_outputs("log.csv"),
+        metrics=run_outputs("metrics.json"),
+        provenance=run_outputs("provenance.json"),
+    params:
+        args=train_args,
+        closed_form=closed_form_option,
+        out_dir=lambda wc: f"{run_dir(run_of(wc))}/seed{{seed}}",  # the CLI fills in {seed}
+    log:
+        "results/logs/train/{experiment}/{data}/{relation}/{model}/{method}/{hparams}.log",
+    benchmark:
+        "results/benchmarks/train/{experiment}/{data}/{relation}/{model}/{method}/{hparams}.tsv"
+    resources:
+        gpu=GPU,
+    conda:
+        "../envs/spectral-ssl.yaml"
+    threads: 1
+    shell:
+        "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} spectral-ssl train "
+        "--views {input.views} --relation {input.relation} --data {input.data} "
+        "{params.args} {params.closed_form} --relation-stats {input.stats} "
+        "--out-dir '{params.out_dir}' > {log} 2>&1"
