@@ -420,8 +420,11 @@ def cmd_collect(args: argparse.Namespace) -> None:
 
     table, trajectory = collect(args.inputs)
     save_text(args.out, table.to_csv(index=False))
+    outputs = [args.out]
     if args.trajectory_out:
         save_text(args.trajectory_out, trajectory.to_csv(index=False))
+        outputs.append(args.trajectory_out)
+    record(outputs, args.inputs, {"step": "collect"}, provenance_path(args.out))
 
 
 def cmd_cost(args: argparse.Namespace) -> None:
@@ -437,6 +440,8 @@ def cmd_cost(args: argparse.Namespace) -> None:
         device=resolve_device(args.device),
     )  # fmt: skip
     save_text(args.out, table.to_csv(index=False))
+    config = {"step": "cost", **{k: v for k, v in vars(args).items() if k not in ("func", "out")}}
+    record([args.out], [], config, provenance_path(args.out), device=resolve_device(args.device))
 
 
 def cmd_identities(args: argparse.Namespace) -> None:
@@ -444,6 +449,7 @@ def cmd_identities(args: argparse.Namespace) -> None:
     from .io import save_text
 
     save_text(args.out, identities(seed=args.seed).to_csv(index=False))
+    record([args.out], [], {"step": "identities", "seed": args.seed}, provenance_path(args.out))
 
 
 def cmd_figures(args: argparse.Namespace) -> None:
@@ -457,6 +463,12 @@ def cmd_claims(args: argparse.Namespace) -> None:
     from .claims import main_claims
 
     main_claims(args.metrics_dir, args.config, args.out_md, args.out_csv)
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import main_audit
+
+    return main_audit(args.results_dir)
 
 
 def cmd_show(args: argparse.Namespace) -> None:
@@ -589,6 +601,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out-md", required=True)
     p.add_argument("--out-csv", required=True)
 
+    p = add("audit", cmd_audit, "verify every artifact against its provenance record (SHA-256)")
+    p.add_argument("results_dir", nargs="?", default="results")
+
     p = add("show", cmd_show, "list the arrays of .npz artifacts")
     p.add_argument("paths", nargs="+")
     return parser
@@ -598,14 +613,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     start = time.perf_counter()
     try:
-        args.func(args)
+        status = args.func(args) or 0
     except SpectralSSLError as exc:
         print(f"spectral-ssl {args.command}: error: {exc}", file=sys.stderr)
         return 2
     print(
         f"spectral-ssl {args.command}: done in {time.perf_counter() - start:.1f} s", file=sys.stderr
     )
-    return 0
+    return status
 
 
 if __name__ == "__main__":
