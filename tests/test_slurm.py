@@ -42,6 +42,8 @@ import pandas as pd
 import pytest
 import yaml
 
+from spectral_ssl.audit import audit
+
 sys.path.insert(0, str(Path(__file__).parent))
 from slurm_cluster import ClusterError, SlurmCluster, unavailable_reason  # noqa: E402
 
@@ -290,7 +292,11 @@ def test_ci_workflow_on_slurm_matches_local_run(cluster: SlurmCluster, tmp_path:
             assert begin <= mtime <= end, f"{log} not written during SLURM job {sid}"
         assert all((slurm_dir / out).exists() for out in job["outputs"]), job["outputs"]
 
-    # 2. the same results as the local run
+    # 2. the provenance records of the SLURM run match its files
+    report = audit(slurm_dir / "results")
+    assert report.ok, report.format()
+
+    # 3. the same results as the local run
     results_s, results_l = slurm_dir / "results", local_dir / "results"
     npz_s = sorted(p.relative_to(results_s) for p in results_s.rglob("*.npz"))
     npz_l = sorted(p.relative_to(results_l) for p in results_l.rglob("*.npz"))
@@ -304,3 +310,25 @@ def test_ci_workflow_on_slurm_matches_local_run(cluster: SlurmCluster, tmp_path:
             deterministic_table(results_s / rel), deterministic_table(results_l / rel),
             check_exact=True, obj=str(rel),
         )  # fmt: skip
+
+
+@pytest.mark.slurm
+def test_bad_config_stops_before_any_slurm_job(cluster: SlurmCluster, tmp_path: Path) -> None:
+    """An unknown config key stops `snakemake --profile profiles/slurm` before any sbatch."""
+    if not (ROOT / "Snakefile").is_file() or not (ROOT / CI_CONFIG).is_file():
+        pytest.skip("the workflow (Snakefile, tests/config/ci.yaml) is not there yet")
+    wf = copy_workflow(tmp_path / "wf")
+    config = yaml.safe_load((wf / CI_CONFIG).read_text())
+    config["training"]["epochs"] = 3
+    (wf / "bad.yaml").write_text(yaml.safe_dump(config))
+    before = {j["JobId"] for j in cluster.jobs()}
+    proc = subprocess.run(
+        [*SNAKEMAKE, "--profile", "profiles/slurm", "--configfile", "bad.yaml"], cwd=wf,
+        env=cluster.env, capture_output=True, text=True, timeout=300, check=False,
+    )  # fmt: skip
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "invalid configuration" in out and "epochs" in out, out[-3000:]
+    assert "Traceback" not in out
+    assert {j["JobId"] for j in cluster.jobs()} == before, "a job was submitted"
+    assert not (wf / "results").exists()
