@@ -13,7 +13,7 @@ import os
 
 import torch
 
-from .simclr import _MIN_TRIANGLE_BLOCKS, DEFAULT_BLOCK_BYTES, block_rows, global_shift
+from .simclr import DEFAULT_BLOCK_BYTES, block_rows, global_shift, triangle_block_rows
 
 _MARGIN = 1.15
 _DIRICHLET_CHUNK = 1 << 24  # elements of one edge chunk (see _graph.py)
@@ -83,12 +83,11 @@ def estimate_memory(
 def _simclr_workspace(n: int, dtype: torch.dtype, block_bytes: int, tau: float) -> int:
     """Similarity blocks held at once by ``simclr_loss`` (see simclr.py)."""
     elt = torch.empty((), dtype=dtype).element_size()
-    block = block_rows(n, elt, block_bytes)
     if global_shift(n, tau, dtype) is None:  # row path: one block + its exp, twice in backward
-        return 2 * block * n * elt
-    block = min(block, -(-n // _MIN_TRIANGLE_BLOCKS))
+        return 2 * block_rows(n, elt, block_bytes) * n * elt
+    block = triangle_block_rows(n, elt, block_bytes)
     triangle = sum((min(lo + block, n) - lo) * (n - lo) for lo in range(0, n, block)) * elt
-    temp = 64 * n * elt  # row slab of _scale_pairs
+    temp = max(64 * n, 1 << 20) * elt  # row slab of _scale_pairs
     return (triangle if triangle <= block_bytes else block * n * elt) + temp
 
 

@@ -37,12 +37,19 @@ from torch.autograd.function import once_differentiable
 from ._graph import as_edge_tensor, as_weight_tensor, check_embedding, degrees, propagate
 
 DEFAULT_BLOCK_BYTES = 256 * 2**20  # similarity workspace held at once
-_MIN_TRIANGLE_BLOCKS = 8  # row blocks of the symmetric path (fewer blocks: more wasted work)
+_TRIANGLE_BLOCKS = 8  # row blocks of the symmetric path (fewer blocks: more wasted work) ...
+_MIN_TRIANGLE_ROWS = 128  # ... but at least this many rows each (per-block overhead at small N)
 
 
 def block_rows(n_rows: int, element_size: int, block_bytes: int = DEFAULT_BLOCK_BYTES) -> int:
     """Rows per block so that one block x N similarity matrix fits in ``block_bytes``."""
     return max(1, min(n_rows, block_bytes // max(1, n_rows * element_size)))
+
+
+def triangle_block_rows(n: int, element_size: int, block_bytes: int = DEFAULT_BLOCK_BYTES) -> int:
+    """Rows per block of the symmetric path: about N / 8, at least 128, within ``block_bytes``."""
+    rows = max(-(-n // _TRIANGLE_BLOCKS), _MIN_TRIANGLE_ROWS)
+    return min(rows, block_rows(n, element_size, block_bytes))
 
 
 def global_shift(n: int, tau: float, dtype: torch.dtype) -> float | None:
@@ -67,8 +74,9 @@ def _exp_block(a: Tensor, zn: Tensor, lo: int, hi: int, shift: float) -> Tensor:
     return e
 
 
-def _scale_pairs(e: Tensor, w_rows: Tensor, w_cols: Tensor, rows: int = 64) -> None:
-    """e_ik *= w_rows_i + w_cols_k in place, a few rows at a time (no block-sized temporary)."""
+def _scale_pairs(e: Tensor, w_rows: Tensor, w_cols: Tensor) -> None:
+    """e_ik *= w_rows_i + w_cols_k in place, in row slabs of ~2^20 elements (small temporary)."""
+    rows = max(64, (1 << 20) // max(1, e.shape[1]))
     for lo in range(0, e.shape[0], rows):
         e[lo : lo + rows].mul_(w_rows[lo : lo + rows, None] + w_cols[None, :])
 
@@ -178,12 +186,12 @@ def simclr_loss(
     zn = F.normalize(z, dim=1)
     n, tau = z.shape[0], float(tau)
     d = degrees(e, n, w, z.dtype)
-    block = block_rows(n, z.element_size(), block_bytes)
     shift = global_shift(n, tau, z.dtype)
     if shift is None:
+        block = block_rows(n, z.element_size(), block_bytes)
         repulsion = _RowRepulsion.apply(zn, d, tau, block)
     else:
-        block = min(block, -(-n // _MIN_TRIANGLE_BLOCKS))
+        block = triangle_block_rows(n, z.element_size(), block_bytes)
         repulsion = _SymmetricRepulsion.apply(zn, d, tau, shift, block, block_bytes)
     terms = {
         "attraction": -(zn * propagate(zn, e, w)).sum() / tau,
