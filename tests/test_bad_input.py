@@ -189,42 +189,6 @@ def _closed_form_reason() -> str | None:
     return None if "closed-form" in subcommands else "the CLI has no closed-form step yet"
 
 
-XFAIL_REL_TYPE = (
-    "bug: cli.build_relation passes --param values to the builders unchecked; a string "
-    "n_neighbors reaches '1 <= n_neighbors' in relations.knn_graph -> TypeError traceback"
-)
-XFAIL_REL_FLOAT = (
-    "bug: relations.knn_graph accepts n_neighbors=2.5 and sklearn.kneighbors_graph raises "
-    "InvalidParameterError (not a SpectralSSLError) -> traceback"
-)
-XFAIL_REL_LABELS = (
-    "bug: relations.label_graph compares positives_per_row='ten' with an int "
-    "('positives_per_row >= m - 1') -> TypeError traceback"
-)
-XFAIL_REL_RANDOM = (
-    "bug: relations.random_graph compares mean_degree='ten' with 0 ('mean_degree <= 0') "
-    "-> TypeError traceback"
-)
-XFAIL_GARBAGE = (
-    "bad message: io.load_npz passes numpy's ValueError for a file that is not a zip through "
-    "verbatim: 'corrupted .npz file ...: This file contains pickled (object) data. If you "
-    "trust the file you can load it unsafely using the allow_pickle= keyword argument', "
-    "which invites unpickling a corrupted file"
-)
-XFAIL_NOT_A_DIR = (
-    "bad message: io.atomic_path reports 'cannot write .../a_file/d.npz: File exists' when a "
-    "parent of the output is a regular file (FileExistsError from mkdir); it should say the "
-    "parent is not a directory"
-)
-XFAIL_DEGREE = (
-    "bug: no CLI path enforces degree > 0 for BarlowTwins (cmd_train / training.train call "
-    "validate_edges without require_degree; isolated rows are silently ignored by the loss)"
-)
-XFAIL_PROV_ENOSPC = (
-    "bug: cli.cmd_data/views/relation write the artifact before its provenance record; when "
-    "cli.record fails the artifact stays under its final name without provenance"
-)
-
 CASES: list[Case] = [
     # ---- data ----
     Case("unknown-dataset", lambda p, o: ["data", "--dataset", "mnist", "--out", str(o)],
@@ -263,7 +227,7 @@ CASES: list[Case] = [
          ("missing file", "nope.npz")),
     Case("corrupted-npz-garbage",
          lambda p, o: ["views", "--data", str(p.garbage), "--out", str(o)],
-         ("corrupted", "garbage.npz"), forbid=("pickle",), xfail=XFAIL_GARBAGE),
+         ("corrupted", "garbage.npz"), forbid=("pickle",)),
     # ---- relation ----
     Case("unknown-relation-kind",
          lambda p, o: ["relation", "--views", str(p.views), "--kind", "friends", "--out", str(o)],
@@ -279,19 +243,19 @@ CASES: list[Case] = [
     Case("wrong-type-relation-param",
          lambda p, o: ["relation", "--views", str(p.views), "--kind", "knn",
                        "--param", "n_neighbors=ten", "--out", str(o)],
-         ("n_neighbors", "ten"), xfail=XFAIL_REL_TYPE),
+         ("n_neighbors", "ten")),
     Case("float-relation-param",
          lambda p, o: ["relation", "--views", str(p.views), "--kind", "knn",
                        "--param", "n_neighbors=2.5", "--out", str(o)],
-         ("n_neighbors", "2.5"), xfail=XFAIL_REL_FLOAT),
+         ("n_neighbors", "2.5")),
     Case("wrong-type-labels-param",
          lambda p, o: ["relation", "--views", str(p.views), "--kind", "labels",
                        "--param", "positives_per_row=ten", "--out", str(o)],
-         ("positives_per_row", "ten"), xfail=XFAIL_REL_LABELS),
+         ("positives_per_row", "ten")),
     Case("wrong-type-random-param",
          lambda p, o: ["relation", "--views", str(p.views), "--kind", "random",
                        "--param", "mean_degree=ten", "--out", str(o)],
-         ("mean_degree", "ten"), xfail=XFAIL_REL_RANDOM),
+         ("mean_degree", "ten")),
     Case("truncated-npz",
          lambda p, o: ["relation", "--views", str(p.truncated), "--kind", "view_pairs",
                        "--out", str(o)],
@@ -352,7 +316,7 @@ CASES: list[Case] = [
          ("non-finite", "Inf", "inf_views.npz"), out_name="run"),
     Case("isolated-nodes-barlow-twins",
          lambda p, o: swap(train_argv(p, o, relation=p.isolated), "vicreg", "barlow_twins"),
-         ("isolated", "degree"), out_name="run", xfail=XFAIL_DEGREE),
+         ("isolated", "degree"), out_name="run"),
     Case("isolated-nodes-closed-form-cca",
          lambda p, o: ["closed-form", "--views", str(p.views), "--relation", str(p.isolated),
                        "--data", str(p.data), "--method", "barlow_twins", "--model", "linear",
@@ -361,7 +325,7 @@ CASES: list[Case] = [
     # ---- writing artifacts ----
     Case("output-folder-is-a-file",
          lambda p, o: ["data", "--dataset", "synthetic", "--out", str(p.a_file / "d.npz")],
-         ("cannot write", "not a directory"), out_name="a_file/d.npz", xfail=XFAIL_NOT_A_DIR),
+         ("cannot write", "not a directory"), out_name="a_file/d.npz"),
     Case("read-only-folder-simulated",
          lambda p, o: ["data", "--dataset", "synthetic", "--out", str(o)],
          ("cannot write", "Permission denied"), setup=_read_only_dir),
@@ -370,8 +334,7 @@ CASES: list[Case] = [
          ("cannot write", "No space left on device"), setup=_disk_full_npz),
     Case("disk-full-provenance",
          lambda p, o: ["data", "--dataset", "synthetic", "--out", str(o)],
-         ("cannot write", "No space left on device"), setup=_disk_full_provenance,
-         xfail=XFAIL_PROV_ENOSPC),
+         ("cannot write", "No space left on device"), setup=_disk_full_provenance),
     Case("evaluate-missing-run", lambda p, o: ["evaluate", "--run-dir", str(p.root / "norun"),
                                                "--out", str(o)],
          ("missing file", "norun"), out_name="out.json"),

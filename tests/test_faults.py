@@ -169,12 +169,6 @@ def test_sigkill_mid_write_keeps_final_name_intact(tmp_path: Path, previous: byt
     assert any(str(tmp) in w for w in report.warnings)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: io.atomic_path keeps tempfile.mkstemp's mode 0600, so every artifact is "
-    "readable by its owner only (should be 0666 & ~umask, like open())",
-    raises=AssertionError,
-)
 def test_atomic_write_uses_normal_permissions(tmp_path: Path) -> None:
     from spectral_ssl.io import save_json
 
@@ -308,13 +302,6 @@ def test_diverging_run_writes_failed_record_and_other_seeds_continue(
     assert audit(tmp_path / "div").ok
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: experiments.failed_record keeps only tags, hparams, seed, status and error; "
-    "a failed row lacks method, model, k and run_dir (present in ok rows via config_dict), "
-    "so outside the workflow's --tag values 'collect' cannot tell which run failed",
-    raises=AssertionError,
-)
 def test_failed_record_names_the_run(inputs: SimpleNamespace, tmp_path: Path) -> None:
     out = tmp_path / "div"
     status = cli.main(train_args(inputs, str(out), steps=10,
@@ -517,13 +504,6 @@ def test_collected_table_is_covered_and_cli_audit(
     assert "sha256-mismatch" in out and "e.csv" in out
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: claims.main_claims (called by cli.cmd_claims) writes results/claims.csv "
-    "without a provenance record, so the audit of a finished pipeline reports it as "
-    "'no-provenance'",
-    raises=AssertionError,
-)
 def test_claims_table_has_provenance(results: Path) -> None:
     with contextlib.chdir(results.parent):
         steps = [

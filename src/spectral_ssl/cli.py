@@ -76,6 +76,15 @@ def record(
     **extra: Any,
 ) -> None:
     """Write the provenance record ``where`` for ``outputs`` computed from ``inputs``."""
+    try:
+        _write_record(outputs, inputs, config, where, device, started, extra)
+    except BaseException:
+        for path in outputs:  # an artifact without its record must not stay behind
+            Path(path).unlink(missing_ok=True)
+        raise
+
+
+def _write_record(outputs, inputs, config, where, device, started, extra) -> None:
     from .io import save_json
     from .provenance import now, provenance
 
@@ -267,7 +276,7 @@ def train_one(config, views, edges, weights, data, closed, context, run_dir: Pat
         result = train(views.x, edges, config, source=views.source, weights=weights,
                        progress=sys.stderr.isatty())  # fmt: skip
     except TrainingDivergedError as exc:
-        failed = failed_record(tags, config.resolved_hparams(), config.seed, str(exc))
+        failed = failed_record(tags, config_dict(config), str(run_dir), str(exc))
         save_json(run_dir / "metrics.json", failed)
         for name in ("embeddings.npz", "snapshots.npz", "model.pt", "log.csv"):
             (run_dir / name).unlink(missing_ok=True)
@@ -461,8 +470,13 @@ def cmd_figures(args: argparse.Namespace) -> None:
 
 def cmd_claims(args: argparse.Namespace) -> None:
     from .claims import main_claims
+    from .provenance import now
 
+    started = now()
     main_claims(args.metrics_dir, args.config, args.out_md, args.out_csv)
+    tables = sorted(Path(args.metrics_dir).glob("*.csv"))
+    record([args.out_md, args.out_csv], [*tables, args.config], {"step": "claims"},
+           provenance_path(args.out_csv), started=started)  # fmt: skip
 
 
 def cmd_audit(args: argparse.Namespace) -> int:

@@ -261,9 +261,12 @@ def collect(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     return table, pd.DataFrame(trajectories)
 
 
-def failed_record(tags: dict[str, Any], hparams: dict[str, Any], seed: int, error: str) -> dict:
-    """metrics.json content for a run that diverged: kept in the tables with status 'failed'."""
-    return {**tags, "hparams": hparams, "seed": seed, "status": "failed", "error": error}
+def failed_record(tags: dict[str, Any], config: dict[str, Any], run_dir: str, error: str) -> dict:
+    """metrics.json content for a run that diverged: kept in the tables with status 'failed'.
+
+    ``config`` is the run's config (method, model, k, hyperparameters, seed, ...).
+    """
+    return {**tags, "run_dir": run_dir, **config, "status": "failed", "error": error}
 
 
 # --------------------------------------------------------------------------------------------

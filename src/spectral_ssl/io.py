@@ -24,6 +24,9 @@ from .errors import ArtifactError
 def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     """Yield a temporary path next to ``path``; rename it onto ``path`` only on success."""
     final = Path(path)
+    blocking = next((p for p in final.parents if p.exists() and not p.is_dir()), None)
+    if blocking is not None:
+        raise ArtifactError(f"cannot write {final}: {blocking} is a file, not a directory")
     try:
         final.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=suffix)
@@ -33,6 +36,7 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp creates 0600; artifacts are shared
         os.replace(tmp_path, final)
     except OSError as exc:
         tmp_path.unlink(missing_ok=True)
@@ -40,6 +44,12 @@ def atomic_path(path: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 def save_npz(path: str | os.PathLike, **arrays: Any) -> None:
@@ -58,7 +68,9 @@ def load_npz(path: str | os.PathLike, required: Iterable[str] = ()) -> dict[str,
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as exc:
-        raise ArtifactError(f"corrupted .npz file {path}: {exc}") from None
+        # np.load reads a non-zip file as a pickle and suggests allow_pickle: never do that
+        reason = "not a valid .npz archive" if "pickle" in str(exc) else str(exc)
+        raise ArtifactError(f"corrupted .npz file {path}: {reason}") from None
     missing = [k for k in required if k not in arrays]
     if missing:
         raise ArtifactError(f"{path} lacks the arrays {missing} (has {sorted(arrays)})")

@@ -111,6 +111,22 @@ def _check_weights(weights: Any, n_edges: int) -> np.ndarray | None:
     return w
 
 
+def _integer(name: str, value: Any, minimum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise RelationError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise RelationError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
+def _number(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+        raise RelationError(f"{name} must be a number, got {value!r}")
+    if not np.isfinite(value) or value <= 0:
+        raise RelationError(f"{name} must be a positive finite number, got {value}")
+    return float(value)
+
+
 # --------------------------------------------------------------------------------------------
 # builders
 # --------------------------------------------------------------------------------------------
@@ -139,6 +155,8 @@ def label_graph(labels: Any, positives_per_row: int | None = None, seed: int = 0
     labels = np.asarray(labels)
     if labels.ndim != 1:
         raise RelationError(f"labels must be one-dimensional, got shape {labels.shape}")
+    if positives_per_row is not None:
+        positives_per_row = _integer("positives_per_row", positives_per_row, 1)
     rng = np.random.default_rng(seed)
     blocks = []
     for value in np.unique(labels):
@@ -151,8 +169,6 @@ def label_graph(labels: Any, positives_per_row: int | None = None, seed: int = 0
             keep = src != dst
             blocks.append(np.stack([src[keep], dst[keep]]))
         else:
-            if positives_per_row < 1:
-                raise RelationError(f"positives_per_row must be >= 1, got {positives_per_row}")
             # for row a pick P distinct offsets in 1..m-1: partner (a + offset) mod m != a
             offsets = np.argsort(rng.random((m, m - 1)), axis=1)[:, :positives_per_row] + 1
             partners = idx[(np.arange(m)[:, None] + offsets) % m]
@@ -167,6 +183,7 @@ def knn_graph(x: Any, n_neighbors: int) -> np.ndarray:
     from sklearn.neighbors import kneighbors_graph
 
     x = np.asarray(x, dtype=np.float64)
+    n_neighbors = _integer("n_neighbors", n_neighbors, 1)
     if not 1 <= n_neighbors < x.shape[0]:
         raise RelationError(f"n_neighbors must be in 1..{x.shape[0] - 1}, got {n_neighbors}")
     a = kneighbors_graph(x, n_neighbors, mode="connectivity", include_self=False)
@@ -178,8 +195,7 @@ def random_graph(n_nodes: int, mean_degree: float, seed: int = 0) -> np.ndarray:
     """Erdos-Renyi-like graph: about n_nodes * mean_degree / 2 uniformly drawn undirected pairs."""
     if n_nodes < 2:
         raise RelationError(f"a random graph needs at least 2 nodes, got {n_nodes}")
-    if mean_degree <= 0:
-        raise RelationError(f"mean_degree must be positive, got {mean_degree}")
+    mean_degree = _number("mean_degree", mean_degree)
     rng = np.random.default_rng(seed)
     n_pairs = max(1, int(round(n_nodes * mean_degree / 2)))
     i = rng.integers(0, n_nodes, n_pairs)

@@ -32,6 +32,7 @@ class Method:
     loss: Callable[..., Any]
     defaults: dict[str, Any]
     positive: tuple[str, ...] = ()
+    needs_degree: bool = False  # rows without a partner would be silently ignored
 
 
 METHODS: dict[str, Method] = {
@@ -42,6 +43,7 @@ METHODS: dict[str, Method] = {
         losses.barlow_twins_loss,
         {"alpha": 0.005, "eps": 1e-6, "standardize": False},
         positive=("eps",),
+        needs_degree=True,
     ),
     "spectral_contrastive": Method(losses.spectral_contrastive_loss, {}),
 }
@@ -165,10 +167,10 @@ def train(
     if not np.all(np.isfinite(x)):
         raise DataError(f"training inputs contain {int(np.sum(~np.isfinite(x)))} NaN/Inf values")
     n_rows = x.shape[0]
-    edges = validate_edges(edges, n_rows, weights)
+    method = get_method(config.method)
+    edges = validate_edges(edges, n_rows, weights, require_degree=method.needs_degree)
     device = resolve_device(config.device)
     dtype = PRECISIONS[config.precision]
-    method = get_method(config.method)
 
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
