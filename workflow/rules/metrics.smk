@@ -31,6 +31,7 @@ rule collect:
             labels={"table": "{experiment}"},
         ),
         trajectory="results/metrics/{experiment}_trajectory.csv",
+        provenance="results/metrics/{experiment}.provenance.json",
     log:
         "results/logs/collect/{experiment}.log",
     conda:
@@ -42,15 +43,16 @@ rule collect:
 
 
 rule cost:
-    """Forward + backward time of each loss vs N and vs K (C17); runs alone for clean timings."""
+    """Forward + backward time of each loss vs N and vs K (C17), on up to 8 threads."""
     output:
-        report(
+        table=report(
             "results/metrics/cost.csv",
             caption="../report/table_cost.rst",
             category="Tables",
             subcategory="Cost",
             labels={"table": "cost"},
         ),
+        provenance="results/metrics/cost.provenance.json",
     params:
         args=cost_args(config),
     log:
@@ -61,28 +63,30 @@ rule cost:
         gpu=GPU,
     conda:
         "../envs/spectral-ssl.yaml"
-    threads: workflow.cores
+    threads: max(1, min(workflow.cores or 1, 8))
     shell:
-        "OMP_NUM_THREADS={threads} spectral-ssl cost {params.args} --out {output} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} spectral-ssl cost {params.args} --out {output.table} "
+        "> {log} 2>&1"
 
 
 rule identities:
     """Exact identities C1, C6, C10, C15 to machine precision."""
     output:
-        report(
+        table=report(
             "results/metrics/identities.csv",
             caption="../report/table_identities.rst",
             category="Tables",
             subcategory="Identities",
             labels={"table": "identities"},
         ),
+        provenance="results/metrics/identities.provenance.json",
     log:
         "results/logs/identities/identities.log",
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1
     shell:
-        "OMP_NUM_THREADS={threads} spectral-ssl identities --out {output} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} spectral-ssl identities --out {output.table} > {log} 2>&1"
 
 
 rule effective_config:
