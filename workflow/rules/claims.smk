@@ -19,6 +19,7 @@ rule claims:
             category="Claims",
             labels={"claims": "table"},
         ),
+        provenance="results/claims.provenance.json",
     log:
         "results/logs/claims/claims.log",
     conda:
