@@ -248,7 +248,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     data = load_dataset(args.data) if args.data else None
     closed = load_npz(args.closed_form) if args.closed_form else None
     context = {
-        "tags": parse_pairs(args.tag, "--tag"),
+        "tags": label_tags(parse_pairs(args.tag, "--tag")),
         "relation_stats": read_relation_stats(args.relation_stats),
         "inputs": [p for p in (args.views, args.relation, args.data, args.closed_form,
                                args.relation_stats) if p],
@@ -257,6 +257,15 @@ def cmd_train(args: argparse.Namespace) -> None:
         config = TrainConfig(**{**base.__dict__, "seed": seed})
         run_dir = Path(args.out_dir.format(seed=seed))
         train_one(config, views, edges, weights, data, closed, context, run_dir)
+
+
+def label_tags(tags: dict[str, Any]) -> dict[str, Any]:
+    """A ``hparams`` tag is the configured label (as in run paths), kept as ``hparams_label``;
+    the ``hparams`` field itself holds the resolved dictionary."""
+    tags = dict(tags)
+    if "hparams" in tags:
+        tags["hparams_label"] = str(tags.pop("hparams"))
+    return tags
 
 
 def train_one(config, views, edges, weights, data, closed, context, run_dir: Path) -> None:
@@ -384,7 +393,8 @@ def cmd_closed_form(args: argparse.Namespace) -> None:
     outputs, inputs = [args.out], [args.views, args.relation]
     if args.summary:
         summary: dict[str, Any] = {
-            **parse_pairs(args.tag, "--tag"), "method": TWIN_LABELS.get(twin, f"twin:{twin}"),
+            **label_tags(parse_pairs(args.tag, "--tag")),
+            "hparams": hparams, "method": TWIN_LABELS.get(twin, f"twin:{twin}"),
             "cf_method": twin, "model": args.model, "k": args.k, "seed": 0, "status": "ok",
             "cf_predicted_rank": cf.predicted_rank, "cf_containing": containing,
             "eigenvalues": [float(v) for v in np.asarray(cf.eigenvalues)[: args.k]],

@@ -209,7 +209,9 @@ def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict
             z_star = torch.as_tensor(closed["embedding"], dtype=torch.float64)
             loss_cf = float(spec.loss(z_star, edges, weights=weights, **result.hparams))
         out["loss_at_cf"] = loss_cf
-        out["loss_gap_rel"] = (float(result.log["loss"].iloc[-1]) - loss_cf) / abs(loss_cf)
+        out["loss_gap_rel"] = relative_gap(
+            float(result.log["loss"].iloc[-1]), loss_cf, float(result.log["loss"].iloc[0])
+        )
     if free and "scales" in closed and config.method == "vicreg_sq":
         from .evaluation import singular_values
 
@@ -219,6 +221,19 @@ def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict
     return out
 
 
+def relative_gap(final: float, minimum: float, initial: float) -> float:
+    """(L - L*) / |L*|, or (L - L*) / (L_0 - L*) when the minimum L* is ~0.
+
+    The VICReg surrogate's minimum is exactly 0 when K null-space vectors exist (e.g. the
+    V-view graph), where a gap relative to |L*| is meaningless; the gap is then measured as the
+    fraction of the initial gap L_0 - L* that training left.
+    """
+    scale = abs(minimum)
+    if scale <= 1e-9 * max(abs(initial), 1e-300):
+        scale = abs(initial - minimum)
+    return (final - minimum) / scale if scale > 0 else 0.0
+
+
 # --------------------------------------------------------------------------------------------
 # tables
 # --------------------------------------------------------------------------------------------
@@ -226,7 +241,9 @@ def flatten_run(record: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
     """One metrics.json -> (table row, trajectory rows). Hyperparameters become columns."""
     row = {k: v for k, v in record.items() if not isinstance(v, dict | list)}
     hparams = record.get("hparams") or {}
-    row["hparams"] = hparams_string(hparams) if isinstance(hparams, dict) else hparams
+    label = record.get("hparams_label")  # the configured string, as in the run's path
+    row.pop("hparams_label", None)
+    row["hparams"] = label or (hparams_string(hparams) if isinstance(hparams, dict) else hparams)
     for name, value in (hparams if isinstance(hparams, dict) else {}).items():
         row[name] = value
     for name, value in (record.get("relation_stats") or {}).items():

@@ -557,9 +557,20 @@ def fig_linear_angles(tables: dict[str, pd.DataFrame]) -> Figure:
     palette = data_palette(table["data"])
     fig, axes = new_figure(1, 1, (1.6 * len(order) + 1.5, 3.6))
     ax = axes[0, 0]
-    sns.pointplot(table, x="method", y="angle", hue="data", order=order, hue_order=list(palette),
-                  palette=palette, markers=["o", "s", "^", "D", "v"][: len(palette)],
-                  **ESTIMATE, dodge=0.3, linestyle="none", ax=ax)  # fmt: skip
+    sns.pointplot(
+        table,
+        x="method",
+        y="angle",
+        hue="data",
+        order=order,
+        hue_order=list(palette),
+        palette=palette,
+        markers=["o", "s", "^", "D", "v"][: len(palette)],
+        **ESTIMATE,
+        dodge=0.3 if len(palette) > 1 else False,
+        linestyle="none",
+        ax=ax,
+    )  # fmt: skip  (seaborn divides by n_hue - 1 when dodging)
     ax.set_xticks(range(len(order)), ticks)
     ax.set(yscale="log", xlabel="", ylabel=f"largest principal angle (deg, floor {ANGLE_FLOOR:g})")
     handles, labels = ax.get_legend_handles_labels()

@@ -6,6 +6,7 @@ import importlib.metadata
 import platform
 import socket
 import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -54,12 +55,15 @@ def package_versions() -> dict[str, str | None]:
 
 
 def device_record(device: str | None = None) -> dict[str, Any]:
-    """Name of the compute device and the torch determinism settings."""
-    import torch
+    """Name of the compute device and, when torch is in use, its determinism settings.
 
-    record: dict[str, Any] = {
-        "device": device,
-        "cpu": platform.processor() or platform.machine(),
+    torch is not imported for steps that do not use it (its import costs seconds).
+    """
+    record: dict[str, Any] = {"device": device, "cpu": platform.processor() or platform.machine()}
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return record
+    record |= {
         "torch_threads": torch.get_num_threads(),
         "deterministic_algorithms": torch.are_deterministic_algorithms_enabled(),
         "cudnn_deterministic": torch.backends.cudnn.deterministic,
