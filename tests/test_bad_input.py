@@ -36,23 +36,14 @@ from spectral_ssl.relations import view_pairs
 N_SAMPLES = 80  # synthetic source samples before the split (60 train rows -> 120 view rows)
 
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
 # --------------------------------------------------------------------------------------------
 # fixtures: a valid pipeline prefix and hand-written bad artifacts
 # --------------------------------------------------------------------------------------------
 def _ok(argv: list[str]) -> None:
     assert cli.main(argv) == 0, f"setup step failed: {argv}"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Any:
-    """Train in-process with one thread (tiny problems; OpenMP spinning on a busy 2-core
-    machine makes them 10x slower), restoring the setting afterwards."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")

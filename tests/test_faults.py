@@ -44,23 +44,14 @@ SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 SUBPROCESS_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
 # --------------------------------------------------------------------------------------------
 # fixtures and helpers
 # --------------------------------------------------------------------------------------------
 def _ok(argv: list[str]) -> None:
     assert cli.main(argv) == 0, f"step failed: {argv}"
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Any:
-    """Train in-process with one thread (tiny problems; OpenMP spinning on a busy 2-core
-    machine makes them 10x slower), restoring the setting afterwards."""
-    import torch
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
 
 
 @pytest.fixture(scope="module")
