@@ -104,15 +104,17 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def run_once(fn: Callable[[Tensor], Tensor], z0: Tensor) -> tuple[float, Tensor, Tensor]:
-    """One timed forward + backward on a fresh leaf copy of z0: (seconds, loss, grad)."""
+def run_once(fn: Callable[[Tensor], Tensor], z0: Tensor) -> tuple[float, float, Tensor, Tensor]:
+    """One timed forward + backward on a fresh leaf copy of z0.
+
+    Returns (wall seconds, process CPU seconds of all threads, loss, grad)."""
     z = z0.detach().clone().requires_grad_(True)
     synchronize(z.device)
-    start = time.perf_counter()
+    cpu0, start = time.process_time(), time.perf_counter()
     loss = fn(z)
     loss.backward()
     synchronize(z.device)
-    return time.perf_counter() - start, loss.detach(), z.grad
+    return time.perf_counter() - start, time.process_time() - cpu0, loss.detach(), z.grad
 
 
 def measure_peak(fn: Callable[[Tensor], Tensor], z0: Tensor) -> tuple[int, Tensor, Tensor]:
@@ -288,6 +290,7 @@ def bench_case(
             "repeats": len(times.get(impl.name, [])),
             "median_ms": math.nan,
             "min_ms": math.nan,
+            "cpu_ms": math.nan,
             "peak_mib": math.nan,
             "est_mib": estimate_memory(impl.method, n, k, edges.shape[1], dtype) / 2**20
             if impl.method
@@ -305,6 +308,7 @@ def bench_case(
             ts = times[impl.name]
             row["median_ms"] = 1e3 * statistics.median(ts)
             row["min_ms"] = 1e3 * min(ts)
+            row["cpu_ms"] = results[impl.name]["cpu_ms"]
             row["peak_mib"] = results[impl.name]["peak"] / 2**20
             row["value"] = float(results[impl.name]["value"])
             row.update(results[impl.name].get("errors", {}))
@@ -322,15 +326,20 @@ def _time_impls(
         peak, value, grad = measure_peak(impl.fn, z0)
         results[impl.name] = {"peak": peak + impl.aux_bytes, "value": value, "grad": grad}
     times: dict[str, list[float]] = {impl.name: [] for impl in active}
+    cpu_times: dict[str, list[float]] = {impl.name: [] for impl in active}
     start = time.perf_counter()
     for rep in range(repeats):
         for impl in active:
             assert impl.fn is not None
-            times[impl.name].append(run_once(impl.fn, z0)[0])
+            wall, cpu, _, _ = run_once(impl.fn, z0)
+            times[impl.name].append(wall)
+            cpu_times[impl.name].append(cpu)
         if rep >= 2 and time.perf_counter() - start > max_seconds:
             break
         if rep < 2 and time.perf_counter() - start > 3 * max_seconds:
             break  # a single slow repeat (large dense baseline) is enough
+    for name, ts in cpu_times.items():
+        results[name]["cpu_ms"] = 1e3 * statistics.median(ts)
     return results, times
 
 
@@ -435,9 +444,9 @@ def summary_markdown(df: Any, scaling: Any) -> str:
         return "-" if not math.isfinite(x) else format(x, spec)
 
     lines = [
-        "| loss | N | K | ours ms | baseline ms | lightly ms | ours/baseline | ours/lightly "
-        "| ours MiB | baseline MiB | rel. err. | grad rel. err. |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| loss | N | K | ours ms | baseline ms | lightly ms | ours/baseline | (min) | (CPU) "
+        "| ours/lightly | ours MiB | baseline MiB | rel. err. | grad rel. err. | others' CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for (loss, n, k), grp in df.groupby(["loss", "N", "K"], sort=False):
         by = {r["impl"]: r for _, r in grp.iterrows()}
@@ -447,9 +456,10 @@ def summary_markdown(df: Any, scaling: Any) -> str:
         lines.append(
             f"| {loss} | {n} | {k} | {fmt(o['median_ms'], '.2f')} | {base_ms} "
             f"| {fmt(lt['median_ms'], '.2f')} | {fmt(o['median_ms'] / b['median_ms'], '.3f')} "
+            f"| {fmt(o['min_ms'] / b['min_ms'], '.3f')} | {fmt(o['cpu_ms'] / b['cpu_ms'], '.3f')} "
             f"| {fmt(o['median_ms'] / lt['median_ms'], '.3f')} | {fmt(o['peak_mib'])} "
             f"| {fmt(b['peak_mib'])} | {fmt(o['rel_err_vs_baseline'], '.1e')} "
-            f"| {fmt(o['grad_rel_err_vs_baseline'], '.1e')} |"
+            f"| {fmt(o['grad_rel_err_vs_baseline'], '.1e')} | {fmt(o['others_cpu'], '.2f')} |"
         )
     lines += [
         "",
