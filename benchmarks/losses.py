@@ -496,7 +496,8 @@ def plot(df: Any, path: Path, n_fixed: int, k_fixed: int) -> None:
             ax.set_ylabel("median ms (forward + backward)")
             ax.set_title(f"{loss}, {fixed_name} = {fixed}")
             ax.grid(True, which="both", alpha=0.3)
-            ax.legend(fontsize=8)
+            if ax.lines:
+                ax.legend(fontsize=8)
     fig.suptitle(f"loss benchmark ({df['device'].iloc[0]}, {df['dtype'].iloc[0]})")
     fig.tight_layout()
     fig.savefig(path, dpi=120)

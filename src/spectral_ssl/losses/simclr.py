@@ -64,9 +64,15 @@ def _triangle_blocks(n: int, block: int) -> list[tuple[int, int]]:
     return [(lo, min(lo + block, n)) for lo in range(0, n, block)]
 
 
-def _exp_block(a: Tensor, zn: Tensor, lo: int, hi: int, shift: float) -> Tensor:
-    """E[lo:hi, lo:] = exp(S[lo:hi, lo:] - shift) with the diagonal set to 0 (a = zn / tau)."""
-    e = a[lo:hi] @ zn[lo:].T
+def _view(buf: Tensor, rows: int, cols: int) -> Tensor:
+    """A contiguous rows x cols matrix at the start of the flat workspace ``buf``."""
+    return buf[: rows * cols].view(rows, cols)
+
+
+def _exp_block(a: Tensor, zn: Tensor, lo: int, hi: int, shift: float, out: Tensor) -> Tensor:
+    """E[lo:hi, lo:] = exp(S[lo:hi, lo:] - shift) with the diagonal set to 0 (a = zn / tau),
+    written into ``out`` (hi - lo rows, N - lo columns)."""
+    e = torch.mm(a[lo:hi], zn[lo:].T, out=out)
     if shift:
         e.sub_(shift)
     e.exp_()
@@ -92,27 +98,37 @@ class _SymmetricRepulsion(torch.autograd.Function):
         a = zn / tau
         blocks = _triangle_blocks(n, block)
         need_grad = ctx.needs_input_grad[0]
-        stored = sum((hi - lo) * (n - lo) for lo, hi in blocks) * zn.element_size()
-        keep = need_grad and stored <= block_bytes
-        kept: list[Tensor | None] = []
+        sizes = [(hi - lo) * (n - lo) for lo, hi in blocks]
+        keep = need_grad and sum(sizes) * zn.element_size() <= block_bytes
+        # keep: one allocation per block, held for the gradient pass (on CPU, blocks below the
+        # allocator's mmap threshold are recycled without page faults); otherwise a single
+        # block-sized workspace reused by every (re)computation
+        ws = None if keep else zn.new_empty(max(sizes))
+        kept: list[Tensor] = []
         r = torch.zeros(n, dtype=zn.dtype, device=zn.device)
         for lo, hi in blocks:
-            e = _exp_block(a, zn, lo, hi, shift)
+            out = zn.new_empty(hi - lo, n - lo) if ws is None else _view(ws, hi - lo, n - lo)
+            e = _exp_block(a, zn, lo, hi, shift, out)
             r[lo:hi] += e.sum(dim=1)
             r[hi:] += e[:, hi - lo :].sum(dim=0)
-            kept.append(e if keep else None)
-            del e
+            if keep:
+                kept.append(e)
+            del e, out
         loss = (d * (r.log() + shift)).sum()
         if need_grad:
             w = d / (r * tau)
             grad = torch.zeros_like(zn)
             for i, (lo, hi) in enumerate(blocks):
-                e = kept[i] if keep else _exp_block(a, zn, lo, hi, shift)
-                kept[i] = None
+                if ws is None:
+                    e = kept[i]
+                else:
+                    e = _exp_block(a, zn, lo, hi, shift, _view(ws, hi - lo, n - lo))
                 _scale_pairs(e, w[lo:hi], w[lo:])  # E'_ik = E_ik (w_i + w_k)
                 grad[lo:hi].addmm_(e, zn[lo:])
                 grad[hi:].addmm_(e[:, hi - lo :].T, zn[lo:hi])
                 del e
+                if keep:
+                    kept[i] = grad.new_empty(0)  # free the block
             ctx.save_for_backward(grad)
         return loss
 
@@ -130,9 +146,10 @@ class _RowRepulsion(torch.autograd.Function):
     def forward(ctx, zn: Tensor, d: Tensor, tau: float, block: int) -> Tensor:  # type: ignore[override]
         n = zn.shape[0]
         lse = torch.empty(n, dtype=zn.dtype, device=zn.device)
+        ws = zn.new_empty(min(block, n) * n)
         for lo in range(0, n, block):
             hi = min(lo + block, n)
-            s = _masked_scores(zn, lo, hi, tau)
+            s = _masked_scores(zn, lo, hi, tau, _view(ws, hi - lo, n))
             m = s.amax(dim=1, keepdim=True)
             lse[lo:hi] = s.sub_(m).exp_().sum(dim=1).log_().add_(m[:, 0])
         ctx.save_for_backward(zn, d, lse)
@@ -145,19 +162,21 @@ class _RowRepulsion(torch.autograd.Function):
         zn, d, lse = ctx.saved_tensors
         tau, block, n = ctx.tau, ctx.block, zn.shape[0]
         grad = torch.zeros_like(zn)
+        ws = zn.new_empty(min(block, n) * n)
         for lo in range(0, n, block):
             hi = min(lo + block, n)
             # P_ik = softmax_k(S_ik), scaled by d_i / tau: d/dzn of d_i lse_i
-            p = _masked_scores(zn, lo, hi, tau).sub_(lse[lo:hi, None]).exp_()
+            s = _masked_scores(zn, lo, hi, tau, _view(ws, hi - lo, n))
+            p = s.sub_(lse[lo:hi, None]).exp_()
             p.mul_((grad_out * d[lo:hi] / tau)[:, None])
             grad[lo:hi] += p @ zn
             grad += p.T @ zn[lo:hi]
         return grad, None, None, None
 
 
-def _masked_scores(zn: Tensor, lo: int, hi: int, tau: float) -> Tensor:
-    """Rows lo..hi of S = Zn Zn^T / tau with the diagonal set to -inf."""
-    s = (zn[lo:hi] / tau) @ zn.T
+def _masked_scores(zn: Tensor, lo: int, hi: int, tau: float, out: Tensor) -> Tensor:
+    """Rows lo..hi of S = Zn Zn^T / tau with the diagonal set to -inf, written into ``out``."""
+    s = torch.mm(zn[lo:hi] / tau, zn.T, out=out)
     s[:, lo:hi].diagonal().fill_(float("-inf"))
     return s
 
