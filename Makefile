@@ -31,9 +31,9 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks workflow/scripts
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/snakemake --lint
 
 clean-results:
 	rm -rf results/data results/views results/relations results/runs results/closed_form \
-	       results/metrics results/figures results/logs results/benchmarks
+	       results/metrics results/figures results/logs results/benchmarks results/baselines

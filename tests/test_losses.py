@@ -13,6 +13,7 @@ from spectral_ssl.losses import (
     vicreg_loss,
     vicreg_squared_loss,
 )
+from spectral_ssl.losses._graph import symmetric_half
 from spectral_ssl.relations import adjacency, label_graph, view_pairs
 
 
@@ -151,6 +152,37 @@ def test_gradients_match_dense_reference(name, edges, n, w):
         ours(z1).backward()
         ref(z2).backward()
         torch.testing.assert_close(z1.grad, z2.grad, rtol=1e-10, atol=1e-12)
+
+
+def _sparse_graphs():
+    """Graphs with E <= 2N (BarlowTwins' upper-triangle path) and ones that must not take it."""
+    e = view_pairs(6, 2)  # N = 12, E = 12
+    rng = np.random.default_rng(5)
+    w = rng.uniform(0.5, 2.0, e.shape[1])
+    loops = np.concatenate([e, [[0, 3], [0, 3]]], axis=1)  # two self-loops
+    return [
+        ("symmetric", e, None),
+        ("symmetric-weighted", e, _sym_weights(e, w)),
+        ("symmetric-self-loops", loops, np.full(loops.shape[1], 1.5)),
+        ("asymmetric-weights", e, w),  # reverse edges exist, weights differ: general path
+        ("directed", e[:, :6], None),  # no reverse edges: general path
+    ]
+
+
+@pytest.mark.parametrize("name,edges,w", _sparse_graphs(), ids=[g[0] for g in _sparse_graphs()])
+@pytest.mark.parametrize("standardize", [False, True])
+def test_barlow_twins_sparse_paths_match_unrolled_reference(name, edges, w, standardize):
+    """Z^T G Z = A + A^T over the upper triangle only when G is symmetric, else through G Z."""
+    e, wt = torch.as_tensor(edges), None if w is None else torch.as_tensor(w)
+    assert (symmetric_half(e, 12, wt, torch.float64) is not None) == name.startswith("symmetric")
+    z0 = torch.randn(12, 4, generator=torch.Generator().manual_seed(6))
+    z1, z2 = z0.clone().requires_grad_(True), z0.clone().requires_grad_(True)
+    ours = barlow_twins_loss(z1, edges, alpha=0.3, weights=w, standardize=standardize)
+    ref = ref_barlow(z2, edges, 0.3, weights=w, standardize=standardize)
+    assert rel(ours.detach(), ref.detach()) < 1e-10
+    ours.backward()
+    ref.backward()
+    torch.testing.assert_close(z1.grad, z2.grad, rtol=1e-10, atol=1e-12)
 
 
 def test_custom_backward_passes_gradcheck():

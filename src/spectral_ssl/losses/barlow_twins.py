@@ -7,9 +7,12 @@ Positive pairs are unrolled from the edges: Z_left = Z[edges[0]], Z_right = Z[ed
     loss = sum_k (C_kk - 1)^2 + alpha * sum_{k != l} C_kl^2
 
 Computed without unrolling: Z_left^T Z_right = Z^T G Z and ||column k of Z_left||^2 =
-sum_i d_i Z_ik^2, so the cost is O(E K + N K^2) and memory O(N K). Edge weights w_e act as
-if row e of Z_left and Z_right were scaled by sqrt(w_e). ``standardize=True`` centres the
-columns of Z_left and Z_right first (the original method's batch normalisation, biased variance).
+sum_i d_i Z_ik^2, so the cost is O(E K + N K^2) and memory O(N K). When G is symmetric and
+sparse (E <= 2N, e.g. the view graph), Z^T G Z = A + A^T with A summed over the E/2 edges
+i < j, which costs E K^2 / 2 (the Z_a^T Z_b product of two-view implementations).
+Edge weights w_e act as if row e of Z_left and Z_right were scaled by sqrt(w_e).
+``standardize=True`` centres the columns of Z_left and Z_right first (the original method's
+batch normalisation, biased variance).
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from typing import Any
 
 from torch import Tensor
 
-from ._graph import as_edge_tensor, as_weight_tensor, check_embedding, degrees, propagate
+from ._graph import (
+    as_edge_tensor,
+    as_weight_tensor,
+    check_embedding,
+    degrees,
+    propagate,
+    symmetric_half,
+)
 
 
 def barlow_twins_loss(
@@ -36,16 +46,11 @@ def barlow_twins_loss(
     e = as_edge_tensor(edges, z)
     w = as_weight_tensor(weights, e, z)
     n = z.shape[0]
-    d_left = degrees(e, n, w, z.dtype, side=0)
-    d_right = degrees(e, n, w, z.dtype, side=1)
-    z_left, z_right = z, z
-    if standardize:
-        total = d_left.sum()
-        z_left = z - (d_left @ z) / total
-        z_right = z - (d_right @ z) / total
-    cross = z_left.T @ propagate(z_right, e, w)  # Z_left^T Z_right = Z^T G Z
-    norm_left = (d_left @ z_left.square()).sqrt().clamp(min=eps)
-    norm_right = (d_right @ z_right.square()).sqrt().clamp(min=eps)
+    half = symmetric_half(e, n, w, z.dtype) if e.shape[1] <= 2 * n else None
+    if half is not None:
+        cross, norm_left, norm_right = _symmetric_cross(z, e, w, half, standardize, eps)
+    else:
+        cross, norm_left, norm_right = _general_cross(z, e, w, standardize, eps)
     c = cross / (norm_left[:, None] * norm_right[None, :])
     diag = c.diagonal()
     terms = {
@@ -54,3 +59,39 @@ def barlow_twins_loss(
     }
     loss = terms["invariance"] + alpha * terms["redundancy"]
     return (loss, terms) if return_terms else loss
+
+
+def _general_cross(
+    z: Tensor, e: Tensor, w: Tensor | None, standardize: bool, eps: float
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Z_left^T Z_right = Z^T G Z through G Z, and the column norms of Z_left and Z_right."""
+    n = z.shape[0]
+    d_left = degrees(e, n, w, z.dtype, side=0)
+    d_right = degrees(e, n, w, z.dtype, side=1)
+    z_left, z_right = z, z
+    if standardize:
+        total = d_left.sum()
+        z_left = z - (d_left @ z) / total
+        z_right = z - (d_right @ z) / total
+    cross = z_left.T @ propagate(z_right, e, w)
+    norm_left = (d_left @ z_left.square()).sqrt().clamp(min=eps)
+    norm_right = (d_right @ z_right.square()).sqrt().clamp(min=eps)
+    return cross, norm_left, norm_right
+
+
+def _symmetric_cross(
+    z: Tensor,
+    e: Tensor,
+    w: Tensor | None,
+    half: tuple[Tensor, Tensor, Tensor | None],
+    standardize: bool,
+    eps: float,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Symmetric G: d_left = d_right, Z_left = Z_right and Z^T G Z = A + A^T over i <= j."""
+    d = degrees(e, z.shape[0], w, z.dtype)
+    zc = z - (d @ z) / d.sum() if standardize else z
+    src, dst, w_half = half
+    right = zc[dst] if w_half is None else w_half[:, None] * zc[dst]
+    a = zc[src].T @ right
+    norm = (d @ zc.square()).sqrt().clamp(min=eps)
+    return a + a.T, norm, norm

@@ -16,7 +16,6 @@ import torch
 from .simclr import DEFAULT_BLOCK_BYTES, block_rows, global_shift, triangle_block_rows
 
 _MARGIN = 1.15
-_DIRICHLET_CHUNK = 1 << 24  # elements of one edge chunk (see _graph.py)
 
 METHODS = (
     "vicreg",
@@ -52,13 +51,13 @@ def estimate_memory(
     edge_bytes = 16 * n_edges  # (2, E) int64
     sparse_bytes = 3 * edge_bytes + n_edges * elt  # coalesced copy of G for sparse.mm
     if method == "vicreg":
-        elems = 3 * nk + 2 * min(ek, _DIRICHLET_CHUNK) + 3 * kk + 2 * n
-        extra = edge_bytes
+        elems = 3 * nk + 3 * kk + 2 * n
+        extra = edge_bytes + 5 * nk * 8 + 4 * edge_bytes  # float64 Z, (G + G^T) Z; CSR of 2E
     elif method == "simclr":
         elems = 6 * nk + 8 * n + _simclr_workspace(n, dtype, block_bytes, tau) // elt
         extra = edge_bytes + sparse_bytes
     elif method == "barlow_twins":
-        elems = 7 * nk + 4 * kk + 4 * n
+        elems = 7 * nk + 4 * kk + 4 * n + (2 * ek if n_edges <= 2 * n else 0)
         extra = edge_bytes + sparse_bytes
     elif method == "spectral_contrastive":
         elems = 5 * nk + 2 * kk
