@@ -17,6 +17,7 @@ from spectral_ssl.claims import (
     mean_ci,
     read_thresholds,
     run_glob,
+    version_support,
 )
 from spectral_ssl.errors import ConfigError
 
@@ -367,3 +368,18 @@ def test_helpers() -> None:
     assert m == 2.0 and lo == pytest.approx(2 - 4.303 / np.sqrt(3), rel=1e-3) and hi > 3
     assert np.isnan(mean_ci([1.0])[1])
     assert run_glob(["a/x/seed0", "a/y/seed1"]) == "a/*/*"
+
+
+@pytest.mark.parametrize(
+    "arxiv,neurips,expected",
+    [
+        (SUPPORTED, SUPPORTED, "both versions"),
+        (SUPPORTED, NOT_SUPPORTED, "the arxiv version only"),
+        (NOT_SUPPORTED, SUPPORTED, "the neurips version only"),
+        (NOT_SUPPORTED, NOT_SUPPORTED, "neither version"),
+        (INCONCLUSIVE, SUPPORTED, "inconclusive"),
+    ],
+)
+def test_version_support_names_the_supported_abstract(arxiv, neurips, expected):
+    report = pd.DataFrame({"id": ["C12-arxiv", "C12-neurips"], "verdict": [arxiv, neurips]})
+    assert expected in version_support(report, "C12")

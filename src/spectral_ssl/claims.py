@@ -1024,8 +1024,9 @@ def version_support(report: pd.DataFrame, claim: str) -> str:
     if INCONCLUSIVE in (arxiv, neurips):
         return f"{claim}: inconclusive (arxiv {arxiv}, neurips {neurips})"
     supported = [v for v, x in (("arxiv", arxiv), ("neurips", neurips)) if x == SUPPORTED]
-    which = {0: "neither version", 1: f"the {supported[0]} version only", 2: "both versions"}
-    return f"{claim}: the data support {which[len(supported)]}"
+    if len(supported) == 1:
+        return f"{claim}: the data support the {supported[0]} version only"
+    return f"{claim}: the data support {'both versions' if supported else 'neither version'}"
 
 
 HEADER = """\
