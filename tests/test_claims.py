@@ -30,6 +30,7 @@ claims:
   identity_rel: 1.0e-10
   probe_gap: 0.05
   exponent_tol: 0.35
+  rank_rtol: 0.05
 """
 RELATIONS = {  # name: (components, label alignment, nuisance alignment, mean degree)
     "view_pairs": (300, 1.0, 0.25, 1.0),
@@ -117,6 +118,11 @@ def linear_rows(angle: float = 1e-4) -> list[dict]:
     return rows
 
 
+def _spectrum(rank: int, k: int) -> dict[str, float]:
+    """sv_rel_1..k: ``rank`` values above claims.rank_rtol, then a small training tail."""
+    return {f"sv_rel_{i}": (1.0 - 0.01 * (i - 1) if i <= rank else 1e-3) for i in range(1, k + 1)}
+
+
 def rank_rows() -> list[dict]:
     rows = []
     gammas = (0.01, 0.1, 1, 10, 100)
@@ -125,15 +131,18 @@ def rank_rows() -> list[dict]:
             rows.append(_row("rank", "digits", "labels", "free", "vicreg",
                              {"alpha": 25, "beta": 25, "gamma": gamma}, seed, 32,
                              effective_rank=30 - 5 * i + 0.2 * seed,
-                             numerical_rank=32 if i < 3 else 10 - i))  # fmt: skip
+                             numerical_rank=32 if i < 3 else 10 - i,
+                             **_spectrum(32 if i < 3 else 10 - i, 32)))  # fmt: skip
     for tau in (0.1, 0.5, 1.0):
         for seed in SEEDS:
             rows.append(_row("rank", "digits", "labels", "free", "simclr", {"tau": tau}, seed, 32,
-                             effective_rank=8 + tau, numerical_rank=10))  # fmt: skip
+                             effective_rank=8 + tau, numerical_rank=10,
+                             **_spectrum(10, 32)))  # fmt: skip
     for alpha in (0.005, 0.1, 1.0):
         for seed in SEEDS:
             rows.append(_row("rank", "digits", "labels", "free", "barlow_twins", {"alpha": alpha},
-                             seed, 32, effective_rank=9 - alpha, numerical_rank=9))  # fmt: skip
+                             seed, 32, effective_rank=9 - alpha, numerical_rank=9,
+                             **_spectrum(9, 32)))  # fmt: skip
     return rows
 
 

@@ -24,8 +24,8 @@ C2  optimal.csv, vicreg_sq and spectral_contrastive: angle_max_deg <= angle_deg 
 C3  optimal.csv, vicreg_sq: |loss_gap_rel| <= loss_gap_rel and sv_rel_error <= sv_rel_error
     in every run (a loss below the closed form's minimum also fails).
 C4  rank.csv, vicreg: per (data, relation, model), Spearman rho(gamma, effective_rank) < 0
-    over the runs, and numerical_rank == k in every run at the smallest gamma.
-C5  optimal.csv and rank.csv, free model, simclr and barlow_twins: numerical_rank <=
+    over the runs, and rank == k in every run at the smallest gamma.
+C5  optimal.csv and rank.csv, free model, simclr and barlow_twins: rank <=
     min(k, g_n_components) in every run (every tau and alpha).
 C7  optimal.csv, spectral_contrastive, free model: angle_max_deg <= angle_deg and
     |loss_gap_rel| <= loss_gap_rel in every run.
@@ -44,7 +44,7 @@ C13 low_data.csv, N' = n_samples < k, per (data, relation, model): arxiv: Spearm
 C14 alignment.csv (the table with a gamma sweep), linear model, vicreg / vicreg_sq at the
     smallest gamma of each (data, relation): |mean accuracy - whitened reference| <= probe_gap.
 C16 rank.csv and optimal.csv, hinge vicreg, free model, the largest gamma/alpha of each
-    (data, relation): SUPPORTED ("may collapse") if some run has numerical_rank < k. The
+    (data, relation): SUPPORTED ("may collapse") if some run has rank < k. The
     number of runs below min(k, g_n_components), the surrogate's large-gamma rank, is reported.
 C17 cost.csv: least-squares slope of log time_ms vs log N (vary == "n") and log K
     (vary == "k") over all repeats, 95% CI from the slope's standard error; simclr vs N ~ 2,
@@ -77,6 +77,7 @@ EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "low_data")
 TABLES = (*EXPERIMENTS, "optimal_trajectory", "cost", "identities")
 THRESHOLD_KEYS = (
     "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "exponent_tol",
+    "rank_rtol",
 )  # fmt: skip
 REFERENCE_METHODS = ("supervised", "whitened")
 ALIGNED = 0.9  # g_alignment_labels at or above this: G is aligned with the labels
@@ -119,6 +120,24 @@ def load_tables(metrics_dir: str | os.PathLike) -> dict[str, pd.DataFrame]:
     """Every table of TABLES present in ``metrics_dir``, by name."""
     tables = {name: read_table(metrics_dir, name) for name in TABLES}
     return {name: t for name, t in tables.items() if t is not None}
+
+
+def with_spectral_rank(table: pd.DataFrame, rtol: float) -> pd.DataFrame:
+    """Add ``spectral_rank`` = #{i : s_i / s_1 > rtol} from the ``sv_rel_<i>`` columns.
+
+    The rank used by C4, C5 and C16: trained embeddings keep a tail of small singular values
+    (about 1e-3 to 1e-1 of s_1 after finite training) that ``numerical_rank`` (rtol 1e-3) counts;
+    rtol = claims.rank_rtol sets where a direction stops counting. NaN where the stored spectrum
+    is shorter than k and every stored value is above rtol (the rank is then unknown).
+    """
+    cols = [c for c in table.columns if c.startswith("sv_rel_") and c[7:].isdigit()]
+    if not cols or "k" not in table:
+        return table
+    sv = table[cols].to_numpy(dtype=float)
+    rank = (sv > rtol).sum(axis=1).astype(float)
+    stored = np.isfinite(sv).sum(axis=1)
+    unknown = (rank == stored) & (stored < table["k"].to_numpy(dtype=float))
+    return table.assign(spectral_rank=np.where(unknown, np.nan, rank))
 
 
 def read_thresholds(config_path: str | os.PathLike) -> dict[str, float]:
@@ -505,7 +524,7 @@ def eval_c3(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
 
 
 def eval_c4(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
-    ev = select(tables, "rank", ["gamma", "effective_rank", "numerical_rank", "k"], method="vicreg")
+    ev = select(tables, "rank", ["gamma", "effective_rank", "spectral_rank", "k"], method="vicreg")
     details, rhos, passed = [], [], True
     for key, g in ev.ok.groupby(_group_keys(ev.ok, ("data", "relation", "model")), dropna=False):
         if g["gamma"].nunique() < 2:
@@ -514,15 +533,15 @@ def eval_c4(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
         rho, p = spearman(g["gamma"], g["effective_rank"])
         small = g[g["gamma"] == g["gamma"].min()]
         large = g[g["gamma"] == g["gamma"].max()]
-        full = bool((small["numerical_rank"] == small["k"]).all())
+        full = bool((small["spectral_rank"] == small["k"]).all())
         passed &= bool(rho < 0) and full
         rhos.append(rho)
         details.append(
             f"{_label(key)}: Spearman rho(gamma, effective rank) = {fmt(rho)} (p = {fmt(p)}); "
             f"effective rank {fmt_ci(*mean_ci(small['effective_rank']))} at gamma = "
             f"{fmt(small['gamma'].iloc[0])}, {fmt_ci(*mean_ci(large['effective_rank']))} at "
-            f"gamma = {fmt(large['gamma'].iloc[0])}; numerical rank at the smallest gamma "
-            f"{_ints(small['numerical_rank'])} vs k = {_ints(small['k'])} {_ok(full)}"
+            f"gamma = {fmt(large['gamma'].iloc[0])}; rank at the smallest gamma "
+            f"{_ints(small['spectral_rank'])} vs k = {_ints(small['k'])} {_ok(full)}"
         )
     if not rhos:
         raise NoData("no data: rank.csv has no vicreg gamma sweep (a single gamma per group)")
@@ -534,21 +553,21 @@ def eval_c4(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
 
 def eval_c5(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
     ev = select_any(
-        tables, ("optimal", "rank"), ["numerical_rank", "k", "g_n_components"],
+        tables, ("optimal", "rank"), ["spectral_rank", "k", "g_n_components"],
         method=["simclr", "barlow_twins"], model="free",
     )  # fmt: skip
     ok = ev.ok.assign(bound=np.minimum(ev.ok["k"], ev.ok["g_n_components"]))
-    ok = ok.assign(excess=ok["numerical_rank"] - ok["bound"])
+    ok = ok.assign(excess=ok["spectral_rank"] - ok["bound"])
     details = []
     for key, g in ok.groupby(["_table", "data", "relation", "method", "hparams"], dropna=False):
-        m, lo, hi = mean_ci(g["numerical_rank"])
+        m, lo, hi = mean_ci(g["spectral_rank"])
         details.append(
-            f"{_label(key)}: numerical rank {fmt_ci(m, lo, hi)} vs min(k, components) = "
+            f"{_label(key)}: rank {fmt_ci(m, lo, hi)} vs min(k, components) = "
             f"{fmt(g['bound'].iloc[0])}; {int((g['excess'] > 0).sum())} of {len(g)} runs above"
         )
     n_above = int((ok["excess"] > 0).sum())
     worst = float(ok["excess"].max())
-    measured = f"largest numerical_rank - min(k, components) = {fmt(worst)}"
+    measured = f"largest rank - min(k, components) = {fmt(worst)}"
     reason = f"{n_above} of {len(ok)} runs above min(k, components of G)"
     return Outcome(_verdict(n_above == 0), measured, reason, ev, worst, details=details)
 
@@ -808,7 +827,7 @@ def eval_c14(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
 
 def eval_c16(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
     ev = select_any(
-        tables, ("rank", "optimal"), ["numerical_rank", "k", "gamma", "alpha"],
+        tables, ("rank", "optimal"), ["spectral_rank", "k", "gamma", "alpha"],
         method="vicreg", model="free",
     )  # fmt: skip
     ok = ev.ok.assign(ratio=ev.ok["gamma"] / ev.ok["alpha"])
@@ -816,25 +835,25 @@ def eval_c16(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
     for key, g in ok.groupby(["_table", "data", "relation"], dropna=False):
         top = g[g["ratio"] == g["ratio"].max()]
         tops.append(top)
-        m, lo, hi = mean_ci(top["numerical_rank"])
-        below_k = int((top["numerical_rank"] < top["k"]).sum())
+        m, lo, hi = mean_ci(top["spectral_rank"])
+        below_k = int((top["spectral_rank"] < top["k"]).sum())
         line = (
-            f"{_label(key)}: gamma/alpha = {fmt(top['ratio'].iloc[0])}: numerical rank "
+            f"{_label(key)}: gamma/alpha = {fmt(top['ratio'].iloc[0])}: rank "
             f"{fmt_ci(m, lo, hi)}, k = {_ints(top['k'])}; "
             f"{below_k} of {len(top)} runs below k"
         )
         if "g_n_components" in top and top["g_n_components"].notna().all():
-            below = int((top["numerical_rank"] < np.minimum(top["k"], top["g_n_components"])).sum())
+            below = int((top["spectral_rank"] < np.minimum(top["k"], top["g_n_components"])).sum())
             line += f", {below} below min(k, components of G)"
         details.append(line)
     top = pd.concat(tops)
     ev = narrow(ev, top, ("_table", "data", "relation", "gamma", "alpha"))
-    collapsed = int((top["numerical_rank"] < top["k"]).sum())
-    lowest = min(tops, key=lambda t: (t["numerical_rank"] / t["k"]).mean())
-    m, lo, hi = mean_ci(lowest["numerical_rank"] / lowest["k"])
+    collapsed = int((top["spectral_rank"] < top["k"]).sum())
+    lowest = min(tops, key=lambda t: (t["spectral_rank"] / t["k"]).mean())
+    m, lo, hi = mean_ci(lowest["spectral_rank"] / lowest["k"])
     where = _label(tuple(lowest[["_table", "data", "relation"]].iloc[0]))
     measured = (
-        f"{collapsed} of {len(top)} runs with rank < k; lowest numerical_rank / k "
+        f"{collapsed} of {len(top)} runs with rank < k; lowest rank / k "
         f"{fmt_ci(m, lo, hi)} ({where})"
     )
     reason = f"{collapsed} of {len(top)} runs at the largest gamma/alpha have rank < k"
@@ -909,10 +928,10 @@ CLAIMS: tuple[Claim, ...] = (
           eval_c3),
     Claim("C4", "paper", "VICReg can be full rank: effective rank decreases with gamma",
           "Spearman rho(gamma, effective_rank) of vicreg (rank.csv)",
-          "rho < 0 in every group and numerical_rank == k at the smallest gamma",
+          "rho < 0 in every group and rank == k at the smallest gamma (s_i / s_1 > {rank_rtol:g})",
           "rank_vs_gamma.png", "per (data, relation, model); value = largest rho", eval_c4),
     Claim("C5", "paper", "SimCLR and BarlowTwins (free Z): rank <= min(K, components of G)",
-          "numerical_rank - min(k, g_n_components) (optimal.csv, rank.csv)",
+          "rank (s_i / s_1 > {rank_rtol:g}) - min(k, g_n_components) (optimal.csv, rank.csv)",
           "<= 0 in every run", "rank_vs_gamma.png", "free model, every tau and alpha", eval_c5),
     Claim("C6", "paper", "right singular vectors unconstrained: loss unchanged under Z -> Z O",
           "relative change of each loss under a random rotation (identities.csv)",
@@ -961,7 +980,7 @@ CLAIMS: tuple[Claim, ...] = (
           "other rows their tolerance", "identities.csv", "identity rows of C15",
           identity_claim("C15")),
     Claim("C16", "derived", "hinge VICReg at large gamma/alpha may collapse dimensions",
-          "numerical_rank of vicreg (hinge) at the largest gamma/alpha vs k",
+          "rank (s_i / s_1 > {rank_rtol:g}) of vicreg (hinge) at the largest gamma/alpha vs k",
           "SUPPORTED if some run has rank < k", "rank_vs_gamma.png",
           "free model, rank.csv and optimal.csv; value = lowest group mean rank / k", eval_c16),
     Claim("C17", "seed", "cost: SimCLR ~ N^2, VICReg and BarlowTwins ~ N K^2",
@@ -1013,7 +1032,10 @@ def judge(claim: Claim, tables: dict[str, pd.DataFrame], thr: dict[str, float]) 
 
 def evaluate_claims(metrics_dir: str | os.PathLike, thresholds: dict[str, float]) -> pd.DataFrame:
     """The report table: one row per claim, columns COLUMNS."""
-    tables = {k: fill_relation_stats(t) for k, t in load_tables(metrics_dir).items()}
+    tables = {
+        k: with_spectral_rank(fill_relation_stats(t), thresholds["rank_rtol"])
+        for k, t in load_tables(metrics_dir).items()
+    }
     return pd.DataFrame([judge(c, tables, thresholds) for c in CLAIMS], columns=list(COLUMNS))
 
 

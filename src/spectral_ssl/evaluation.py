@@ -291,7 +291,7 @@ def embedding_metrics(
     knn_k: int = 10,
     knn_metric: str = "cosine",
     rank_rtol: float = 1e-3,
-    n_singular: int = 8,
+    n_singular: int | None = None,
     seed: int = 0,
 ) -> dict[str, Any]:
     """All metrics of an embedding in one flat dict (one row of a tidy table).
@@ -299,9 +299,12 @@ def embedding_metrics(
     Keys: ``probe_train_accuracy``, ``probe_test_accuracy``, ``probe_converged``,
     ``knn_accuracy``, ``numerical_rank``, ``effective_rank``, ``k`` (columns of Z), ``n_train``
     and ``sv_rel_1 .. sv_rel_<n_singular>`` = s_i / s_1 of the centred ``z_train`` (NaN where
-    i > min(N, K), 0 for a zero matrix). Without a test set (free embeddings) the test accuracy
-    and the kNN accuracy are NaN; the spectral measures always use ``z_train``.
+    i > min(N, K), 0 for a zero matrix; ``n_singular=None``: min(K, 64) values). Without a
+    test set (free embeddings) the test accuracy and the kNN accuracy are NaN; the spectral
+    measures always use ``z_train``.
     """
+    if n_singular is None:
+        n_singular = min(int(np.shape(z_train)[1]), 64) if np.ndim(z_train) == 2 else 0
     n_singular = _int_at_least("n_singular", n_singular, 0)
     zt, yt, _, zs, ys = _split(z_train, y_train, z_test, y_test)
     probe = linear_probe(zt, yt, zs, ys, c=c, max_iter=max_iter, seed=seed)
