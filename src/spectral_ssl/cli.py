@@ -474,7 +474,12 @@ def cmd_identities(args: argparse.Namespace) -> None:
 def cmd_figures(args: argparse.Namespace) -> None:
     from .figures import main_figures
 
-    for path in main_figures(args.metrics_dir, args.out_dir):
+    rank_rtol = None
+    if args.config is not None:
+        from .claims import read_thresholds
+
+        rank_rtol = read_thresholds(args.config)["rank_rtol"]
+    for path in main_figures(args.metrics_dir, args.out_dir, rank_rtol):
         print(path)
 
 
@@ -618,6 +623,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("figures", cmd_figures, "draw every figure from the metric tables")
     p.add_argument("--metrics-dir", required=True)
     p.add_argument("--out-dir", required=True)
+    p.add_argument("--config", help="config.yaml: adds the rank at claims.rank_rtol")
 
     p = add("claims", cmd_claims, "compute the claims report from the metric tables")
     p.add_argument("--metrics-dir", required=True)

@@ -335,13 +335,19 @@ def _reference_lines(
         handles[f"{name} ({GREEK.get(group, group)} = {value:g})"] = line_handle(colour)
 
 
+RANK_LABELS = {
+    "numerical_rank": "numerical rank of Z\n(s_i / s_1 > 1e-3)",
+    "spectral_rank": "rank of Z\n(s_i / s_1 > claims.rank_rtol)",
+}
+
+
 def fig_rank_vs_gamma(tables: dict[str, pd.DataFrame]) -> Figure:
     """VICReg effective / numerical rank vs gamma, SimCLR and BarlowTwins as references."""
     table = need(tables, "rank", ["method", "relation", "effective_rank", "k"])
     vic = table[table["method"].isin(["vicreg", "vicreg_sq"])].dropna(subset=["gamma"])
     if vic.empty:
         raise Skip("rank.csv has no vicreg gamma sweep")
-    metrics = [m for m in ("effective_rank", "numerical_rank") if m in table]
+    metrics = [m for m in ("effective_rank", "spectral_rank", "numerical_rank") if m in table]
     panels = sorted(vic.groupby(["data", "relation"]).groups)
     fig, axes = new_figure(len(panels), len(metrics), (4.0, 3.3))
     handles: dict[str, Any] = {}
@@ -370,8 +376,13 @@ def fig_rank_vs_gamma(tables: dict[str, pd.DataFrame]) -> Figure:
                 handles["components of G"] = line_handle("black", "--")
             elif np.isfinite(comps):
                 title += "\ncomponents off scale"
-            ax.set(xscale="log", ylim=(0, top), title=title, xlabel="VICReg \u03b3 (log scale)",
-                   ylabel=metric.replace("_", " ") + " of Z")  # fmt: skip
+            ax.set(
+                xscale="log",
+                ylim=(0, top),
+                title=title,
+                xlabel="VICReg \u03b3 (log scale)",
+                ylabel=RANK_LABELS.get(metric, metric.replace("_", " ") + " of Z"),
+            )
     drop_legends(axes)
     shared_legend(fig, handles)
     suptitle(fig, "Rank of the learned Z vs the invariance weight \u03b3 (free Z)", tables,
@@ -593,9 +604,20 @@ FIGURES: dict[str, Callable[[dict[str, pd.DataFrame]], Figure]] = {
 }
 
 
-def main_figures(metrics_dir: str | os.PathLike, out_dir: str | os.PathLike) -> list[Path]:
-    """Draw every figure whose data exists; return the written PNG and PDF paths."""
+def main_figures(
+    metrics_dir: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    rank_rtol: float | None = None,
+) -> list[Path]:
+    """Draw every figure whose data exists; return the written PNG and PDF paths.
+
+    ``rank_rtol`` (claims.rank_rtol) adds the rank the claims report uses to the rank figure.
+    """
     tables = load_tables(metrics_dir)
+    if rank_rtol is not None:
+        from .claims import with_spectral_rank
+
+        tables = {name: with_spectral_rank(t, rank_rtol) for name, t in tables.items()}
     written: list[Path] = []
     with mpl.rc_context():
         set_style()

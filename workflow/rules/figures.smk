@@ -1,4 +1,5 @@
-# Figures: drawn from the metric tables only, so restyling a figure never retrains anything.
+# Figures: drawn from the metric tables (and the claims thresholds), so restyling a figure never
+# retrains anything.
 # One caption per figure (workflow/report/fig_NAME.rst); names as in spectral_ssl.figures.
 
 FIGURES = {
@@ -17,7 +18,8 @@ FIGURES = {
 rule figures:
     """Every figure (PNG for the report, PDF for print) from results/metrics/*.csv."""
     input:
-        metric_tables(),
+        tables=metric_tables(),
+        config="results/config.yaml",  # claims.rank_rtol for the rank figure
     output:
         **{
             name: report(
@@ -36,4 +38,5 @@ rule figures:
         "../envs/spectral-ssl.yaml"
     threads: 1
     shell:
-        "spectral-ssl figures --metrics-dir results/metrics --out-dir results/figures > {log} 2>&1"
+        "spectral-ssl figures --metrics-dir results/metrics --config {input.config} "
+        "--out-dir results/figures > {log} 2>&1"
