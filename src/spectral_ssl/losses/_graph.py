@@ -129,16 +129,15 @@ class _DirichletEnergy(torch.autograd.Function):
     def forward(ctx, z: Tensor, edges: Tensor, weights: Tensor | None) -> Tensor:  # type: ignore[override]
         graph = _symmetrised(edges, z.shape[0], weights)
         z64 = z.to(torch.float64)
-        gz = graph.matrix @ z64
-        sz = graph.s[:, None] * z64
-        ctx.save_for_backward(sz - gz)
+        laplacian_z = torch.addcmul((graph.matrix @ z64).neg_(), graph.s[:, None], z64)
+        ctx.save_for_backward(laplacian_z)  # S Z - (G + G^T) Z
         ctx.out_dtype = z.dtype
-        return ((sz * z64).sum() - (gz * z64).sum()).to(z.dtype)
+        return torch.dot(z64.reshape(-1), laplacian_z.reshape(-1)).to(z.dtype)
 
     @staticmethod
     def backward(ctx, grad_out: Tensor):  # type: ignore[override]
         (laplacian_z,) = ctx.saved_tensors
-        grad = 2.0 * laplacian_z * grad_out.to(torch.float64)
+        grad = laplacian_z * (2.0 * grad_out.to(torch.float64))
         return grad.to(ctx.out_dtype), None, None
 
 

@@ -91,7 +91,18 @@ def _symmetric_cross(
     d = degrees(e, z.shape[0], w, z.dtype)
     zc = z - (d @ z) / d.sum() if standardize else z
     src, dst, w_half = half
-    right = zc[dst] if w_half is None else w_half[:, None] * zc[dst]
-    a = zc[src].T @ right
+    right = _rows(zc, dst) if w_half is None else w_half[:, None] * _rows(zc, dst)
+    a = _rows(zc, src).T @ right
     norm = (d @ zc.square()).sqrt().clamp(min=eps)
     return a + a.T, norm, norm
+
+
+def _rows(z: Tensor, index: Tensor) -> Tensor:
+    """z[index]; a slice (no copy, no scatter in backward) when index is a contiguous range,
+    as for the view graph stacked view-major (pairs (n, n + N') for n < N')."""
+    m = index.shape[0]
+    if m > 0:
+        first = int(index[0])
+        if int(index[-1]) - first == m - 1 and bool((index.diff() == 1).all()):
+            return z[first : first + m]
+    return z[index]
