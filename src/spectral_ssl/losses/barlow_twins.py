@@ -91,18 +91,28 @@ def _symmetric_cross(
     d = degrees(e, z.shape[0], w, z.dtype)
     zc = z - (d @ z) / d.sum() if standardize else z
     src, dst, w_half = half
-    right = _rows(zc, dst) if w_half is None else w_half[:, None] * _rows(zc, dst)
-    a = _rows(zc, src).T @ right
+    left, right = _halves(zc, src, dst)
+    a = left.T @ (right if w_half is None else w_half[:, None] * right)
     norm = (d @ zc.square()).sqrt().clamp(min=eps)
     return a + a.T, norm, norm
 
 
-def _rows(z: Tensor, index: Tensor) -> Tensor:
-    """z[index]; a slice (no copy, no scatter in backward) when index is a contiguous range,
-    as for the view graph stacked view-major (pairs (n, n + N') for n < N')."""
+def _halves(z: Tensor, src: Tensor, dst: Tensor) -> tuple[Tensor, Tensor]:
+    """(z[src], z[dst]); for the two-view graph stacked view-major (src = 0..N'-1, dst =
+    N'..2N'-1) the two halves of z, without a copy (and one concatenation in backward)."""
+    m, n = src.shape[0], z.shape[0]
+    if 2 * m == n and _is_range(src, 0) and _is_range(dst, m):
+        first, second = z.split(m)
+        return first, second
+    return z[src], z[dst]
+
+
+def _is_range(index: Tensor, start: int) -> bool:
+    """index == start, start + 1, ..., start + len(index) - 1."""
     m = index.shape[0]
-    if m > 0:
-        first = int(index[0])
-        if int(index[-1]) - first == m - 1 and bool((index.diff() == 1).all()):
-            return z[first : first + m]
-    return z[index]
+    return (
+        m > 0
+        and int(index[0]) == start
+        and int(index[-1]) == start + m - 1
+        and bool((index.diff() == 1).all())
+    )
