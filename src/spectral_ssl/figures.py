@@ -342,7 +342,7 @@ RANK_LABELS = {
 
 
 def fig_rank_vs_gamma(tables: dict[str, pd.DataFrame]) -> Figure:
-    """VICReg effective / numerical rank vs gamma, SimCLR and BarlowTwins as references."""
+    """VICReg effective / claims / numerical rank vs gamma; SimCLR and BarlowTwins as lines."""
     table = need(tables, "rank", ["method", "relation", "effective_rank", "k"])
     vic = table[table["method"].isin(["vicreg", "vicreg_sq"])].dropna(subset=["gamma"])
     if vic.empty:

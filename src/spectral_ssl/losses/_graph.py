@@ -91,9 +91,7 @@ class _SymmetrisedGraph:
         with warnings.catch_warnings():  # "Sparse CSR tensor support is in beta state"
             warnings.filterwarnings("ignore", message="Sparse CSR", category=UserWarning)
             self.matrix = g.coalesce().to_sparse_csr()
-        self.s = torch.zeros(n_nodes, dtype=torch.float64, device=edges.device).index_add_(
-            0, both[0], w2
-        )
+        self.s = degrees(both, n_nodes, w2, torch.float64)
 
 
 _GRAPHS: dict[tuple, tuple[weakref.ref, weakref.ref | None, _SymmetrisedGraph]] = {}
