@@ -281,3 +281,121 @@ def test_bad_arguments_raise_clear_errors():
         vicreg_loss(z, np.zeros((3, 4), dtype=np.int64), alpha=1, beta=1, gamma=1)
     with pytest.raises(ValueError, match="2-D"):
         vicreg_loss(torch.randn(4), view_pairs(2, 2), alpha=1, beta=1, gamma=1)
+
+
+# ---------------------------------------------------------------- BarlowTwins edge-list cache
+def _barlow_matches_reference(z0, edges, w=None, standardize=False):
+    """Value and gradient of barlow_twins_loss(z0, edges) equal the unrolled reference."""
+    z1, z2 = z0.clone().requires_grad_(True), z0.clone().requires_grad_(True)
+    ours = barlow_twins_loss(z1, edges, alpha=0.3, weights=w, standardize=standardize)
+    ref = ref_barlow(z2, torch.as_tensor(edges).clone(), 0.3, weights=w, standardize=standardize)
+    assert rel(ours.detach(), ref.detach()) < 1e-10
+    ours.backward()
+    ref.backward()
+    torch.testing.assert_close(z1.grad, z2.grad, rtol=1e-10, atol=1e-12)
+
+
+def test_barlow_twins_cache_never_serves_another_edge_list():
+    """Edge tensors of the same shape and different content, in turn, each get their own value:
+    the view graph (split halves), a relabelled symmetric graph (gathered halves), a directed one
+    (general path) and the view graph again (its cached structure reused)."""
+    z0 = torch.randn(12, 4, generator=torch.Generator().manual_seed(8))
+    view = torch.as_tensor(view_pairs(6, 2))
+    perm = torch.as_tensor(np.random.default_rng(3).permutation(12))
+    relabelled = perm[view]  # symmetric, same shape, not the split
+    directed = view.clone()
+    directed[1, :6] = torch.arange(6, 12).roll(1)  # no reverse edges for the first six
+    for edges in (view, relabelled, directed, view, relabelled.clone(), directed):
+        _barlow_matches_reference(z0, edges)
+    for edges in (view, relabelled):  # numpy arrays: a new tensor every call, same content
+        _barlow_matches_reference(z0, edges.numpy())
+
+
+def test_barlow_twins_cache_sees_in_place_changes():
+    """The same tensor object modified in place (version counter bumped), through .data (version
+    not bumped) and through a numpy alias (no torch version at all) is never served its old
+    structure; the same for weights."""
+    z0 = torch.randn(12, 4, generator=torch.Generator().manual_seed(9))
+    view = view_pairs(6, 2)
+    edges = torch.as_tensor(view).clone()
+    _barlow_matches_reference(z0, edges)
+    edges[1, :6] = torch.arange(6, 12).roll(1)  # in place: now directed, version bumped
+    _barlow_matches_reference(z0, edges)
+    edges[1, :6] = torch.arange(6, 12)  # back to the view graph
+    _barlow_matches_reference(z0, edges)
+    perm = torch.as_tensor(np.random.default_rng(4).permutation(12))
+    edges.data.copy_(perm[torch.as_tensor(view)])  # .data: the version counter does not move
+    _barlow_matches_reference(z0, edges)
+    array = view.copy()
+    aliased = torch.from_numpy(array)
+    _barlow_matches_reference(z0, aliased)
+    array[:] = perm.numpy()[view]  # written through numpy: invisible to torch
+    _barlow_matches_reference(z0, aliased)
+    w = torch.as_tensor(_sym_weights(view, np.random.default_rng(6).uniform(0.5, 2.0, 12)))
+    _barlow_matches_reference(z0, view, w)
+    w.mul_(torch.linspace(0.5, 2.0, 12))  # in place, no longer symmetric: general path
+    _barlow_matches_reference(z0, view, w)
+    w.copy_(torch.as_tensor(_sym_weights(view, w.numpy())))
+    _barlow_matches_reference(z0, view, w, standardize=True)
+
+
+def test_barlow_twins_cache_reuses_equal_edge_lists():
+    """Equal content (a fresh tensor or numpy array each call) reuses one cached structure, per
+    dtype; an edge list of another shape gets its own."""
+    from spectral_ssl.losses.barlow_twins import _STRUCTURES
+
+    _STRUCTURES.clear()
+    z = torch.randn(12, 4, generator=torch.Generator().manual_seed(10))
+    for _ in range(3):
+        barlow_twins_loss(z, view_pairs(6, 2), alpha=0.3)
+        barlow_twins_loss(z, torch.as_tensor(view_pairs(6, 2)), alpha=0.3)
+    assert len(_STRUCTURES.entries) == 1
+    barlow_twins_loss(z.float(), view_pairs(6, 2), alpha=0.3)
+    barlow_twins_loss(z, view_pairs(6, 2)[:, :6], alpha=0.3)
+    assert len(_STRUCTURES.entries) == 3
+
+
+@pytest.mark.parametrize("name,edges,w", _sparse_graphs(), ids=[g[0] for g in _sparse_graphs()])
+@pytest.mark.parametrize("standardize", [False, True])
+def test_barlow_twins_gradcheck_and_double_backward(name, edges, w, standardize):
+    """The hand-written backward of the symmetric path (and the general path) against finite
+    differences, the invariance and redundancy terms too, and backward of the backward."""
+    z = torch.randn(12, 3, generator=torch.Generator().manual_seed(11), requires_grad=True)
+
+    def f(z):
+        loss, t = barlow_twins_loss(
+            z, edges, alpha=0.3, weights=w, standardize=standardize, return_terms=True
+        )
+        return loss, t["invariance"], t["redundancy"]
+
+    assert torch.autograd.gradcheck(f, (z,))
+    assert torch.autograd.gradgradcheck(f, (z,))
+
+
+def test_barlow_twins_weight_gradient_through_the_symmetric_path():
+    """Weights that require grad bypass the cache and get a gradient (upper-triangle weights and
+    half self-loops, as before): d loss / d w against finite differences along symmetric
+    perturbations, which keep G symmetric."""
+    e = np.concatenate([view_pairs(5, 2), [[0, 3], [0, 3]]], axis=1)
+    rng = np.random.default_rng(12)
+    w0 = torch.as_tensor(_sym_weights(e, rng.uniform(0.5, 2.0, e.shape[1])))
+    z = torch.randn(10, 3, generator=torch.Generator().manual_seed(12))
+    w = w0.clone().requires_grad_(True)
+    (gw,) = torch.autograd.grad(barlow_twins_loss(z, e, alpha=0.3, weights=w), w)
+    direction = torch.as_tensor(_sym_weights(e, rng.normal(size=e.shape[1])))
+    h = 1e-6
+    plus = barlow_twins_loss(z, e, alpha=0.3, weights=w0 + h * direction)
+    minus = barlow_twins_loss(z, e, alpha=0.3, weights=w0 - h * direction)
+    assert rel(gw @ direction, (plus - minus) / (2 * h)) < 1e-6
+
+
+def test_barlow_twins_zero_column_has_a_finite_gradient():
+    """A zero column (norm clamped at eps): the loss is flat in it, gradient 0, not NaN."""
+    z = torch.randn(10, 3, generator=torch.Generator().manual_seed(13))
+    z[:, 1] = 0
+    z.requires_grad_(True)
+    for edges in (view_pairs(5, 2), view_pairs(5, 2)[:, :5]):
+        for standardize in (False, True):
+            loss = barlow_twins_loss(z, edges, alpha=0.1, standardize=standardize)
+            (g,) = torch.autograd.grad(loss, z)
+            assert torch.isfinite(g).all()

@@ -78,6 +78,51 @@ def symmetric_half(
     return src[keep], dst[keep], w[keep]
 
 
+class EdgeCache:
+    """Values that depend only on an edge list (and its weights), reused while they are unchanged.
+
+    ``get(edges, n_nodes, weights, dtype)`` returns ``build(edges, n_nodes, weights, dtype)``,
+    computed once per distinct content: an entry is reused only when the edge tensor (and the
+    weight tensor) passed now is *equal in content* to the copy stored with the entry, on the
+    same device, with the same ``n_nodes`` and ``dtype``. Identity and version counters are not
+    trusted (writes through ``.data``, numpy or DLPack aliases bypass them), so a changed edge
+    list can never be served a stale value; the check costs one O(E) comparison. Weights that
+    require grad are never cached (the value would cut their gradient). The ``kept`` most
+    recently used entries are kept.
+    """
+
+    def __init__(self, build: Any, kept: int = 8) -> None:
+        self.build = build
+        self.kept = kept
+        self.entries: list[tuple[Tensor, Tensor | None, int, torch.dtype, Any]] = []
+
+    def get(self, edges: Tensor, n_nodes: int, weights: Tensor | None, dtype: torch.dtype) -> Any:
+        if weights is not None and weights.requires_grad:
+            return self.build(edges, n_nodes, weights, dtype)
+        for i, (e, w, n, dt, value) in enumerate(self.entries):
+            if (
+                n == n_nodes
+                and dt == dtype
+                and e.shape == edges.shape
+                and e.device == edges.device
+                and (w is None) == (weights is None)
+                and (w is None or (w.dtype == weights.dtype and torch.equal(w, weights)))
+                and torch.equal(e, edges)
+            ):
+                if i != len(self.entries) - 1:
+                    self.entries.append(self.entries.pop(i))
+                return value
+        value = self.build(edges, n_nodes, weights, dtype)
+        stored_w = None if weights is None else weights.detach().clone()
+        self.entries.append((edges.detach().clone(), stored_w, n_nodes, dtype, value))
+        if len(self.entries) > self.kept:
+            self.entries.pop(0)
+        return value
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
 class _SymmetrisedGraph:
     """G + G^T as a float64 sparse CSR matrix and s = d_out + d_in, for one edge list."""
 
