@@ -345,7 +345,7 @@ def cmd_closed_form(args: argparse.Namespace) -> None:
     from .data import load_dataset
     from .evaluation import linear_probe
     from .experiments import TWIN_LABELS, reference_solution, twin_of
-    from .io import save_json, save_npz
+    from .io import save_json
     from .provenance import now
     from .relations import load_relation
     from .training import METHODS as TRAIN_METHODS
@@ -375,21 +375,7 @@ def cmd_closed_form(args: argparse.Namespace) -> None:
                           f"{views.x.shape[0]} rows")  # fmt: skip
     cf, reference, containing = reference_solution(twin, views.x, edges, n_nodes, args.k,
                                                    hparams, weights)  # fmt: skip
-    arrays: dict[str, Any] = {
-        "method": np.asarray(cf.method),
-        "eigenvalues": cf.eigenvalues,
-        "predicted_rank": np.asarray(cf.predicted_rank),
-        "metadata_json": np.asarray(json.dumps(cf.metadata, default=str)),
-        "reference": reference,
-        "containing": np.asarray(containing),
-    }
-    if cf.embedding is not None:
-        arrays["embedding"] = cf.embedding
-    if cf.weights is not None:
-        arrays["weights"] = cf.weights
-    if "scales" in cf.metadata:
-        arrays["scales"] = np.asarray(cf.metadata["scales"], dtype=np.float64)
-    save_npz(args.out, **arrays)
+    closed_form.save_closed_form(args.out, cf, reference, containing)
     outputs, inputs = [args.out], [args.views, args.relation]
     if args.summary:
         summary: dict[str, Any] = {

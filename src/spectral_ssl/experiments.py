@@ -340,7 +340,7 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
     """Numerical checks of the identities that hold exactly (float64, random instances)."""
     import torch
 
-    from . import losses, subspaces
+    from . import closed_form, losses, subspaces
     from .relations import laplacian, random_graph, view_pairs
 
     rng = np.random.default_rng(seed)
@@ -377,7 +377,7 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
             abs(a - b) / abs(a), tol=math.inf)  # fmt: skip
 
     # C10: on a regular G with centred X the three linear eigenproblems share eigenvectors
-    for key, value in regular_graph_check(seed=seed).items():
+    for key, value in closed_form.regular_graph_check(seed=seed).items():
         add("C10", key, value, tol=1e-6)
 
     # C15: Garrido et al. duality
@@ -392,38 +392,6 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
     add("C15", "error of L_nc - L_c = N - M on a doubly normalised matrix",
         abs((l_nc - l_c) - (b.shape[0] - b.shape[1])), tol=1e-8)  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def regular_graph_check(seed: int = 0, n_samples: int = 200, n_views: int = 3, dim: int = 10,
-                        k: int = 4) -> dict[str, float]:  # fmt: skip
-    """C10 on a d-regular V-view graph (d = V - 1) with centred X.
-
-    X^T L X w = mu S w (LPP), X^T G X w = rho X^T D X w (CCA) and X^T G X w = lambda X^T X w
-    (spectral) share eigenvectors, with rho = 1 - mu / ((N - 1) d) and lambda = d rho
-    (X^T D X = d X^T X).
-    """
-    from . import closed_form
-    from .relations import view_pairs
-
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n_samples * n_views, dim)) @ rng.normal(size=(dim, dim))
-    x -= x.mean(axis=0)
-    edges = view_pairs(n_samples, n_views)
-    n, d = x.shape[0], n_views - 1
-    lpp = closed_form.lpp_solution(x, edges, k)
-    cca = closed_form.cca_solution(x, edges, k)
-    spec = closed_form.spectral_contrastive_linear_solution(x, edges, k)
-    rho_from_mu = 1.0 - lpp.eigenvalues / ((n - 1) * d)
-    return {
-        "max angle LPP vs CCA directions (deg)": float(
-            np.max(compare_with_closed_form(lpp.directions, cca.directions, centre=False)[
-                "angle_max_deg"])),
-        "max angle LPP vs spectral directions (deg)": float(
-            np.max(compare_with_closed_form(lpp.directions, spec.directions, centre=False)[
-                "angle_max_deg"])),
-        "max |rho - (1 - mu/((N-1)d))|": float(np.max(np.abs(cca.eigenvalues - rho_from_mu))),
-        "max |lambda - d rho|": float(np.max(np.abs(spec.eigenvalues - d * cca.eigenvalues))),
-    }  # fmt: skip
 
 
 def read_relation_stats(path: str | Path | None) -> dict[str, Any]:
