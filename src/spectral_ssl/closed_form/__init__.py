@@ -18,7 +18,7 @@ import scipy.sparse.linalg as sla  # noqa: F401  (tests patch sla.eigsh through 
 from ..spectral import DENSE_MAX_NODES, Eigenspace, adjacency_spectrum, laplacian_spectrum
 from .artifact import load_closed_form, save_closed_form
 from .baselines import classical_mds, laplacian_eigenmaps
-from .dispatch import METHODS, compute
+from .dispatch import EIGENPROBLEMS, METHODS, compute, twin_label
 from .free import (
     barlow_twins_free_embedding,
     component_structure,
@@ -41,6 +41,7 @@ from .results import ClosedForm, ComponentStructure, FreeSolution, LinearSolutio
 
 __all__ = [
     "DENSE_MAX_NODES",
+    "EIGENPROBLEMS",
     "METHODS",
     "ClosedForm",
     "ComponentStructure",
@@ -66,6 +67,7 @@ __all__ = [
     "spectral_contrastive_linear_solution",
     "spectral_contrastive_solution",
     "spectral_contrastive_weights",
+    "twin_label",
     "vicreg_embedding",
     "vicreg_solution",
 ]

@@ -30,6 +30,20 @@ METHODS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
 }
 
 
+# the linear twins' eigenproblems, as figures and tables name them
+EIGENPROBLEMS = {
+    "vicreg_sq_linear": "LPP",
+    "barlow_twins_linear": "CCA",
+    "spectral_contrastive_linear": "spectral",
+}
+
+
+def twin_label(name: str) -> str:
+    """The ``method`` of a closed form's row in the tables: 'twin:lpp', 'twin:cca', ...,
+    'twin:<name>' for the others."""
+    return f"twin:{EIGENPROBLEMS[name].lower()}" if name in EIGENPROBLEMS else f"twin:{name}"
+
+
 def compute(
     method: str,
     x: Any,
