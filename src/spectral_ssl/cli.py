@@ -344,8 +344,9 @@ def cmd_closed_form(args: argparse.Namespace) -> None:
     from . import closed_form
     from .data import load_dataset
     from .evaluation import linear_probe
-    from .experiments import TWIN_LABELS, reference_solution, twin_of
+    from .experiments import reference_solution
     from .io import save_json
+    from .methods import twin_of
     from .provenance import now
     from .relations import load_relation
     from .training import METHODS as TRAIN_METHODS
@@ -380,7 +381,7 @@ def cmd_closed_form(args: argparse.Namespace) -> None:
     if args.summary:
         summary: dict[str, Any] = {
             **label_tags(parse_pairs(args.tag, "--tag")),
-            "hparams": hparams, "method": TWIN_LABELS.get(twin, f"twin:{twin}"),
+            "hparams": hparams, "method": closed_form.twin_label(twin),
             "cf_method": twin, "model": args.model, "k": args.k, "seed": 0, "status": "ok",
             "cf_predicted_rank": cf.predicted_rank, "cf_containing": containing,
             "eigenvalues": [float(v) for v in np.asarray(cf.eigenvalues)[: args.k]],
