@@ -1,14 +1,14 @@
 """Claims report: one computed verdict per claim C1-C17 from the metric tables.
 
-    tables      metric tables and verdict thresholds (config.yaml ``claims:``)
-    evidence    the rows a claim uses (select / select_any), failed runs, run globs
-    stats       mean and t interval, Welch difference, Spearman, log-log slope
-    verdicts    SUPPORTED / NOT SUPPORTED / INCONCLUSIVE, Outcome, Claim, shared judging helpers
-    identities  C1, C6, C10, C15        agreement  C2, C3, C7, C8, C9
-    rank        C4, C5, C16             accuracy   C11, C12, C13, C14
-    cost        C17
-    registry    CLAIMS: every claim's statement, metric, threshold, figure and evaluator
-    report      judge every claim, render claims.md / claims.csv (main_claims)
+tables      metric tables and verdict thresholds (config.yaml ``claims:``)
+evidence    the rows a claim uses (select / select_any), failed runs, run globs
+stats       mean and t interval, Welch difference, Spearman, log-log slope
+verdicts    SUPPORTED / NOT SUPPORTED / INCONCLUSIVE, Outcome, Claim, shared judging helpers
+identities  C1, C6, C10, C15        agreement  C2, C3, C7, C8, C9
+rank        C4, C5, C16             accuracy   C11, C12, C13, C14
+cost        C17
+registry    CLAIMS: every claim's statement, metric, threshold, figure and evaluator
+report      judge every claim, render claims.md / claims.csv (main_claims)
 """
 
 from .evidence import Cond, Evidence, NoData, run_glob, select, select_any
