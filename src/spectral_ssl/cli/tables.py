@@ -22,9 +22,9 @@ def cmd_collect(args: argparse.Namespace) -> None:
 
 
 def cmd_cost(args: argparse.Namespace) -> None:
+    from ..device import resolve_device
     from ..experiments import loss_cost
     from ..io import save_text
-    from ..device import resolve_device
 
     table = loss_cost(
         args.methods.split(","),
