@@ -16,7 +16,7 @@ import scipy.linalg as la
 import scipy.sparse as sp
 
 from .arpack import arpack_bottom, arpack_top
-from .eigenspace import Eigenspace, cut_of, householder, residual_norm, sign_fix
+from .eigenspace import Eigenspace, cut_of, householder, sign_fix
 
 BATCH_MAX_SIZE = 64  # components up to this size are diagonalised in stacked batches
 BATCH_MAX_ELEMENTS = 1 << 22  # elements of one stacked batch (n_comp x m x m)
@@ -172,16 +172,8 @@ def sparse_bottom(
         mult = int(np.sum(np.abs(known - cut) <= tol))
         exact = all(b > cut + tol for b in cand.partial_bounds)
     solver = "sparse+lobpcg" if cand.used_lobpcg else "sparse"
-    return Eigenspace(
-        values=values,
-        vectors=vectors,
-        next_value=next_value,
-        degenerate_cut=degenerate,
-        cut_multiplicity=mult,
-        cut_multiplicity_exact=exact,
-        n_below_cut=n_below,
-        residual=residual_norm(mat, vectors, values),
-        solver=solver,
+    return Eigenspace.measured(
+        mat, values, vectors, next_value, (degenerate, mult, n_below), exact, solver
     )
 
 
@@ -240,14 +232,12 @@ def sparse_top(
         mult = int(np.sum(np.abs(np.concatenate(cand.all_keys) - keys[-1]) <= tol))
         exact = all(b > keys[-1] + tol for b in cand.partial_bounds)
     values = -keys
-    return Eigenspace(
-        values=values,
-        vectors=vectors,
-        next_value=-next_key,
-        degenerate_cut=degenerate,
-        cut_multiplicity=mult,
-        cut_multiplicity_exact=exact,
-        n_below_cut=n_below,
-        residual=residual_norm(g, vectors, values),
-        solver="sparse+lobpcg" if cand.used_lobpcg else "sparse",
+    return Eigenspace.measured(
+        g,
+        values,
+        vectors,
+        -next_key,
+        (degenerate, mult, n_below),
+        exact,
+        "sparse+lobpcg" if cand.used_lobpcg else "sparse",
     )

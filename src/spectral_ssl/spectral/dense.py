@@ -9,7 +9,7 @@ import numpy as np
 import scipy.linalg as la
 import scipy.sparse as sp
 
-from .eigenspace import Eigenspace, cut_of, householder, residual_norm, sign_fix
+from .eigenspace import Eigenspace, cut_of, householder, sign_fix
 
 
 def dense_bottom(mat: sp.csr_array, trivial: np.ndarray, k: int, tol: float) -> Eigenspace:
@@ -31,16 +31,8 @@ def dense_bottom(mat: sp.csr_array, trivial: np.ndarray, k: int, tol: float) -> 
     if degenerate:
         n_le = la.eigh(sub, eigvals_only=True, subset_by_value=[-np.inf, values[-1] + tol]).size
         mult = n_le - n_below
-    return Eigenspace(
-        values=values,
-        vectors=vectors,
-        next_value=next_value,
-        degenerate_cut=degenerate,
-        cut_multiplicity=mult,
-        cut_multiplicity_exact=True,
-        n_below_cut=n_below,
-        residual=residual_norm(mat, vectors, values),
-        solver="dense",
+    return Eigenspace.measured(
+        mat, values, vectors, next_value, (degenerate, mult, n_below), True, "dense"
     )
 
 
@@ -57,14 +49,6 @@ def dense_top(g: sp.csr_array, k: int, tol: float) -> Eigenspace:
     if degenerate:
         n_ge = la.eigh(dense, eigvals_only=True, subset_by_value=[values[-1] - tol, np.inf]).size
         mult = n_ge - n_below
-    return Eigenspace(
-        values=values,
-        vectors=vectors,
-        next_value=next_value,
-        degenerate_cut=degenerate,
-        cut_multiplicity=mult,
-        cut_multiplicity_exact=True,
-        n_below_cut=n_below,
-        residual=residual_norm(g, vectors, values),
-        solver="dense",
+    return Eigenspace.measured(
+        g, values, vectors, next_value, (degenerate, mult, n_below), True, "dense"
     )

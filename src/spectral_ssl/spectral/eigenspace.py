@@ -49,6 +49,31 @@ class Eigenspace:
     residual: float
     solver: str
 
+    @classmethod
+    def measured(
+        cls,
+        mat: Any,
+        values: np.ndarray,
+        vectors: np.ndarray,
+        next_value: float,
+        cut: tuple[bool, int, int],
+        exact: bool,
+        solver: str,
+    ) -> Eigenspace:
+        """The eigenspace with its cut (degenerate, multiplicity, n below) and residual on mat."""
+        degenerate, mult, n_below = cut
+        return cls(
+            values=values,
+            vectors=vectors,
+            next_value=next_value,
+            degenerate_cut=degenerate,
+            cut_multiplicity=mult,
+            cut_multiplicity_exact=exact,
+            n_below_cut=n_below,
+            residual=residual_norm(mat, vectors, values),
+            solver=solver,
+        )
+
     def cut_info(self) -> dict[str, Any]:
         return {
             "next_eigenvalue": self.next_value,
