@@ -49,7 +49,7 @@ wildcard_constraints:
     data=r"(digits|synthetic|swiss_roll)(-n[0-9]+)?",
     relation=r"[A-Za-z][A-Za-z0-9_]*",
     model="free|linear|mlp",
-    method="vicreg|vicreg_sq|simclr|barlow_twins|spectral_contrastive",
+    method=method_wildcard(),  # the registry spectral_ssl.methods
     hparams=r"default|[A-Za-z0-9_.=+-]+",
     seed=r"[0-9]+",
     k=r"[0-9]+",

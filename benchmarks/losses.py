@@ -24,14 +24,10 @@ import argparse
 import json
 import math
 import os
-import platform
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +39,14 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_leaves
 
 from benchmarks import reference_losses as ref
+from benchmarks.harness import (  # noqa: F401  (relative_error, synchronize: re-exported)
+    OthersCpu,
+    machine_info,
+    relative_error,
+    strict_device,
+    synchronize,
+    wait_for_quiet,
+)
 from spectral_ssl.losses import barlow_twins_loss, estimate_memory, simclr_loss, vicreg_loss
 from spectral_ssl.losses.memory import available_memory
 from spectral_ssl.relations import view_pairs
@@ -99,11 +103,6 @@ class PeakTensorMemory(TorchDispatchMode):
         return out
 
 
-def synchronize(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def run_once(fn: Callable[[Tensor], Tensor], z0: Tensor) -> tuple[float, float, Tensor, Tensor]:
     """One timed forward + backward on a fresh leaf copy of z0.
 
@@ -143,10 +142,6 @@ def fit_exponent(sizes: Sequence[float], times: Sequence[float]) -> float:
     if len(x) < 2 or np.ptp(x) == 0:
         raise ValueError("fit_exponent needs at least two distinct sizes")
     return float(np.polyfit(x, y, 1)[0])
-
-
-def relative_error(a: float, b: float) -> float:
-    return abs(a - b) / max(abs(b), 1e-300)
 
 
 # ------------------------------------------------------------------------------- problem
@@ -504,95 +499,6 @@ def plot(df: Any, path: Path, n_fixed: int, k_fixed: int) -> None:
     plt.close(fig)
 
 
-def machine_info(device: torch.device) -> dict[str, Any]:
-    info: dict[str, Any] = {
-        "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "command": "python -m benchmarks.losses " + " ".join(sys.argv[1:]),
-        "python": platform.python_version(),
-        "torch": torch.__version__,
-        "threads": torch.get_num_threads(),
-        "cpu": _cpu_model(),
-        "loadavg_start": os.getloadavg(),
-    }
-    try:
-        import lightly
-
-        info["lightly"] = lightly.__version__
-    except ImportError:
-        info["lightly"] = None
-    if device.type == "cuda":
-        info["gpu"] = torch.cuda.get_device_name(device)
-        info["tf32"] = torch.backends.cuda.matmul.allow_tf32
-    return info
-
-
-def cpu_busy_fraction(window: float = 3.0) -> float:
-    """Fraction of all CPUs busy over ``window`` seconds (/proc/stat; 0 where unavailable)."""
-
-    def sample() -> tuple[int, int]:
-        with open("/proc/stat") as fh:
-            vals = [int(v) for v in fh.readline().split()[1:]]
-        return sum(vals), vals[3] + vals[4]  # total, idle + iowait
-
-    try:
-        t0, i0 = sample()
-        time.sleep(window)
-        t1, i1 = sample()
-    except (OSError, ValueError, IndexError):
-        return 0.0
-    return 1.0 - (i1 - i0) / max(t1 - t0, 1)
-
-
-class OthersCpu:
-    """Fraction of all CPUs used by *other* processes since construction (/proc; nan if n/a)."""
-
-    def __init__(self) -> None:
-        self.start = self._ticks()
-
-    @staticmethod
-    def _ticks() -> tuple[int, int, int] | None:
-        try:
-            with open("/proc/stat") as fh:
-                vals = [int(v) for v in fh.readline().split()[1:]]
-            with open("/proc/self/stat") as fh:
-                own = fh.read().rsplit(")", 1)[1].split()
-            return sum(vals), vals[3] + vals[4], int(own[11]) + int(own[12])  # utime + stime
-        except (OSError, ValueError, IndexError):
-            return None
-
-    def fraction(self) -> float:
-        end = self._ticks()
-        if self.start is None or end is None:
-            return math.nan
-        total = end[0] - self.start[0]
-        busy = total - (end[1] - self.start[1])
-        own = end[2] - self.start[2]
-        return max(0.0, busy - own) / max(total, 1)
-
-
-def wait_for_quiet(max_wait: float, threshold: float = 0.15) -> float:
-    """Wait up to ``max_wait`` s until less than ``threshold`` of the CPUs are busy over 2 s
-    (shared machines); return the last busy fraction seen (nan if not measured)."""
-    deadline = time.monotonic() + max_wait
-    busy = math.nan
-    while max_wait > 0 and time.monotonic() < deadline:
-        busy = cpu_busy_fraction(2.0)
-        if busy < threshold:
-            break
-    return busy
-
-
-def _cpu_model() -> str:
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name:"):
-                return line.split(":", 1)[1].strip()
-    except (OSError, subprocess.CalledProcessError):
-        pass
-    return platform.processor()
-
-
 # ------------------------------------------------------------------------------- CLI
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -631,12 +537,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
     args = parse_args(argv)
     device = torch.device(args.device)
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise SystemExit("--device cuda requested but torch.cuda.is_available() is False")
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        torch.set_float32_matmul_precision("highest")
+    strict_device(device, highest_matmul=True)
     dtype = getattr(torch, args.dtype)
     cases = sorted(
         {(n, args.k_fixed) for n in args.sizes} | {(args.n_fixed, k) for k in args.ks},

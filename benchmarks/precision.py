@@ -25,7 +25,7 @@ from typing import Any
 import pandas as pd
 import torch
 
-from benchmarks.losses import machine_info
+from benchmarks.harness import machine_info
 
 PRECISIONS = ("fp64", "fp32", "bf16")
 HPARAMS = ("--hparam", "alpha=25", "--hparam", "gamma=1")

@@ -35,7 +35,13 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-from benchmarks.losses import machine_info, relative_error, synchronize, wait_for_quiet
+from benchmarks.harness import (
+    machine_info,
+    relative_error,
+    strict_device,
+    synchronize,
+    wait_for_quiet,
+)
 from spectral_ssl.losses import barlow_twins_loss, simclr_loss, vicreg_loss
 from spectral_ssl.relations import view_pairs
 
@@ -182,11 +188,7 @@ def main(argv: Sequence[str] | None = None) -> list[dict[str, Any]]:
 
     args = parse_args(argv)
     device = torch.device(args.device)
-    if device.type == "cuda":
-        if not torch.cuda.is_available():
-            raise SystemExit("--device cuda requested but torch.cuda.is_available() is False")
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
+    strict_device(device)
     x, edges = make_views(args.n, args.d_in, device, args.seed)
     torch.manual_seed(args.seed)
     init = {name: t.clone() for name, t in make_mlp(args.d_in, k=args.k).state_dict().items()}

@@ -350,7 +350,7 @@ def test_compute_dispatcher_and_roundtrip(tmp_path, digits):
         assert back.method == method and back.predicted_rank == res.predicted_rank
         assert np.array_equal(back.eigenvalues, res.eigenvalues)
         assert back.metadata == res.metadata
-    q = np.load(tmp_path / "vicreg_sq.npz")["q"]
+    q = np.load(tmp_path / "vicreg_sq.npz")["scales"]
     assert np.array_equal(
         q, cf.compute("vicreg_sq", None, edges, n, 3, **hp["vicreg_sq"]).metadata["scales"]
     )

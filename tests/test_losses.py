@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import torch
 
+from benchmarks import reference_losses as dense
 from spectral_ssl.losses import (
     barlow_twins_loss,
     simclr_loss,
@@ -26,58 +27,9 @@ def float64_default():
     torch.set_default_dtype(previous)
 
 
-# ---------------------------------------------------------------- literal dense references
+# ------------------------------------- literal dense references: benchmarks/reference_losses.py
 def dense_g(edges, n, weights=None):
     return torch.as_tensor(adjacency(edges, n, weights).toarray())
-
-
-def ref_vicreg(z, g, alpha, beta, gamma):
-    n, k = z.shape
-    c = torch.cov(z.T)  # unbiased
-    var = k - torch.sqrt(torch.clamp(torch.diag(c), min=1e-6, max=1)).sum()
-    cov = (c**2).sum() - (torch.diag(c) ** 2).sum()
-    inv = (g * torch.cdist(z, z) ** 2).sum() / n
-    return alpha * var + beta * cov + gamma * inv
-
-
-def ref_vicreg_sq(z, g, alpha, gamma):
-    n, k = z.shape
-    lap = torch.diag(g.sum(1)) - g
-    return alpha * ((torch.cov(z.T) - torch.eye(k)) ** 2).sum() + 2 * gamma / n * torch.trace(
-        z.T @ lap @ z
-    )
-
-
-def ref_simclr(z, g, tau):
-    zn = z / z.norm(dim=1, keepdim=True)
-    s = zn @ zn.T / tau
-    s_off = s.masked_fill(torch.eye(len(z), dtype=torch.bool), float("-inf"))
-    lse = torch.logsumexp(s_off, dim=1)
-    return (g * (lse[:, None] - s)).sum()
-
-
-def ref_barlow(z, edges, alpha, eps=1e-6, weights=None, standardize=False):
-    zl, zr = z[edges[0]], z[edges[1]]
-    if weights is not None:  # weighted edge = row scaled by sqrt(w)
-        sw = torch.as_tensor(weights).sqrt()[:, None]
-        if standardize:
-            w = torch.as_tensor(weights)[:, None]
-            zl = zl - (w * zl).sum(0) / w.sum()
-            zr = zr - (w * zr).sum(0) / w.sum()
-        zl, zr = zl * sw, zr * sw
-    elif standardize:
-        zl, zr = zl - zl.mean(0), zr - zr.mean(0)
-    zl = zl / torch.clamp(zl.norm(dim=0), min=eps)
-    zr = zr / torch.clamp(zr.norm(dim=0), min=eps)
-    c = zl.T @ zr
-    off = c - torch.diag(torch.diag(c))
-    return ((torch.diag(c) - 1) ** 2).sum() + alpha * (off**2).sum()
-
-
-def ref_spectral(z, g):
-    n = len(z)
-    gram = z @ z.T
-    return -2 / n * (g * gram).sum() + (gram**2).sum() / n**2
 
 
 # ---------------------------------------------------------------- fixtures
@@ -115,16 +67,22 @@ def test_losses_match_dense_reference(name, edges, n, w):
     pairs = [
         (
             vicreg_loss(z, edges, alpha=25, beta=1.5, gamma=3, weights=w),
-            ref_vicreg(z, g, 25, 1.5, 3),
+            dense.dense_vicreg(z, g, alpha=25, beta=1.5, gamma=3),
         ),
-        (vicreg_squared_loss(z, edges, alpha=2, gamma=3, weights=w), ref_vicreg_sq(z, g, 2, 3)),
-        (simclr_loss(z, edges, tau=0.3, weights=w), ref_simclr(z, g, 0.3)),
-        (barlow_twins_loss(z, edges, alpha=0.2, weights=w), ref_barlow(z, edges, 0.2, weights=w)),
+        (
+            vicreg_squared_loss(z, edges, alpha=2, gamma=3, weights=w),
+            dense.dense_vicreg_sq(z, g, alpha=2, gamma=3),
+        ),
+        (simclr_loss(z, edges, tau=0.3, weights=w), dense.dense_simclr(z, g, tau=0.3)),
+        (
+            barlow_twins_loss(z, edges, alpha=0.2, weights=w),
+            dense.unrolled_barlow_twins(z, edges, alpha=0.2, weights=w),
+        ),
         (
             barlow_twins_loss(z, edges, alpha=0.2, weights=w, standardize=True),
-            ref_barlow(z, edges, 0.2, weights=w, standardize=True),
+            dense.unrolled_barlow_twins(z, edges, alpha=0.2, weights=w, standardize=True),
         ),
-        (spectral_contrastive_loss(z, edges, weights=w), ref_spectral(z, g)),
+        (spectral_contrastive_loss(z, edges, weights=w), dense.dense_spectral_contrastive(z, g)),
     ]
     for ours, ref in pairs:
         assert rel(ours, ref) < 1e-10
@@ -137,14 +95,20 @@ def test_gradients_match_dense_reference(name, edges, n, w):
     cases = [
         (
             lambda z: vicreg_loss(z, edges, alpha=25, beta=1, gamma=2, weights=w),
-            lambda z: ref_vicreg(z, g, 25, 1, 2),
+            lambda z: dense.dense_vicreg(z, g, alpha=25, beta=1, gamma=2),
         ),
-        (lambda z: simclr_loss(z, edges, tau=0.2, weights=w), lambda z: ref_simclr(z, g, 0.2)),
+        (
+            lambda z: simclr_loss(z, edges, tau=0.2, weights=w),
+            lambda z: dense.dense_simclr(z, g, tau=0.2),
+        ),
         (
             lambda z: barlow_twins_loss(z, edges, alpha=0.3, weights=w),
-            lambda z: ref_barlow(z, edges, 0.3, weights=w),
+            lambda z: dense.unrolled_barlow_twins(z, edges, alpha=0.3, weights=w),
         ),
-        (lambda z: spectral_contrastive_loss(z, edges, weights=w), lambda z: ref_spectral(z, g)),
+        (
+            lambda z: spectral_contrastive_loss(z, edges, weights=w),
+            lambda z: dense.dense_spectral_contrastive(z, g),
+        ),
     ]
     for ours, ref in cases:
         z1 = z0.clone().requires_grad_(True)
@@ -178,7 +142,7 @@ def test_barlow_twins_sparse_paths_match_unrolled_reference(name, edges, w, stan
     z0 = torch.randn(12, 4, generator=torch.Generator().manual_seed(6))
     z1, z2 = z0.clone().requires_grad_(True), z0.clone().requires_grad_(True)
     ours = barlow_twins_loss(z1, edges, alpha=0.3, weights=w, standardize=standardize)
-    ref = ref_barlow(z2, edges, 0.3, weights=w, standardize=standardize)
+    ref = dense.unrolled_barlow_twins(z2, edges, alpha=0.3, weights=w, standardize=standardize)
     assert rel(ours.detach(), ref.detach()) < 1e-10
     ours.backward()
     ref.backward()

@@ -22,7 +22,6 @@ so an audit works from any working directory and after the project folder was mo
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -32,8 +31,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-PROVENANCE_SUFFIX = ".provenance.json"
-RUN_PROVENANCE = "provenance.json"
+from .io import file_sha256
+from .provenance import PROVENANCE_SUFFIX, RUN_PROVENANCE
+
 ARTIFACT_SUFFIXES = (".npz", ".csv")
 ARTIFACT_NAMES = ("model.pt",)
 # io.atomic_path -> tempfile.mkstemp: ".<final name>.<8 random chars><suffix>"
@@ -117,15 +117,6 @@ def _describe(p: Problem) -> str:
 # --------------------------------------------------------------------------------------------
 # helpers
 # --------------------------------------------------------------------------------------------
-def file_sha256(path: str | os.PathLike) -> str:
-    """SHA-256 of a file's bytes (the same digest as ``cli.sha256``)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def is_provenance_file(path: Path) -> bool:
     return path.name == RUN_PROVENANCE or path.name.endswith(PROVENANCE_SUFFIX)
 

@@ -18,59 +18,19 @@ import pandas as pd
 
 from .errors import ConfigError
 from .io import load_json
+from .labels import hparams_label
+from .methods import get_method, twin_of
 
 KEY_COLUMNS = (
     "experiment", "data", "dataset", "n_samples", "relation", "model", "method", "hparams",
     "alpha", "beta", "gamma", "tau", "seed", "k", "status",
 )  # fmt: skip
 HPARAM_COLUMNS = ("alpha", "beta", "gamma", "tau")
-EXACT_FREE_TWINS = ("vicreg_sq", "spectral_contrastive")  # closed form = exact minimiser
-
-
-def hparams_string(hparams: dict[str, Any]) -> str:
-    """{'gamma': 0.1, 'alpha': 25} -> 'alpha=25_gamma=0.1' (keys sorted); {} -> 'default'."""
-    if not hparams:
-        return "default"
-    return "_".join(f"{k}={_fmt(v)}" for k, v in sorted(hparams.items()))
-
-
-def _fmt(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 # --------------------------------------------------------------------------------------------
 # comparison of a learned solution with its closed form
 # --------------------------------------------------------------------------------------------
-def twin_of(method: str, model: str) -> str | None:
-    """Name of the closed form (see closed_form.compute) a trained method is compared with."""
-    if model == "free":
-        return {
-            "vicreg_sq": "vicreg_sq",
-            "vicreg": "vicreg_sq",
-            "spectral_contrastive": "spectral_contrastive",
-            "simclr": "components",
-            "barlow_twins": "components",
-        }.get(method)
-    if model == "linear":
-        return {
-            "vicreg_sq": "vicreg_sq_linear",
-            "vicreg": "vicreg_sq_linear",
-            "spectral_contrastive": "spectral_contrastive_linear",
-            "simclr": "spectral_contrastive_linear",
-            "barlow_twins": "barlow_twins_linear",
-        }.get(method)
-    return None
-
-
-TWIN_LABELS = {
-    "vicreg_sq_linear": "twin:lpp",
-    "barlow_twins_linear": "twin:cca",
-    "spectral_contrastive_linear": "twin:spectral",
-}
 
 
 def reference_solution(
@@ -180,8 +140,6 @@ def run_metrics(
 def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict[str, Any]:
     import torch
 
-    from .training import get_method
-
     free = config.model == "free"
     learned = arrays["z_views"] if free else arrays["weight"]
     reference, containing = closed["reference"], bool(closed["containing"])
@@ -201,7 +159,7 @@ def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict
     # loss at Z*: only where Z* is the exact minimiser of the trained loss (free Z)
     if (
         free
-        and config.method in EXACT_FREE_TWINS
+        and get_method(config.method).exact_twin
         and twin_of(config.method, "free") == out["cf_method"]
     ):
         spec = get_method(config.method)
@@ -243,7 +201,7 @@ def flatten_run(record: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, 
     hparams = record.get("hparams") or {}
     label = record.get("hparams_label")  # the configured string, as in the run's path
     row.pop("hparams_label", None)
-    row["hparams"] = label or (hparams_string(hparams) if isinstance(hparams, dict) else hparams)
+    row["hparams"] = label or (hparams_label(hparams) if isinstance(hparams, dict) else hparams)
     for name, value in (hparams if isinstance(hparams, dict) else {}).items():
         row[name] = value
     for name, value in (record.get("relation_stats") or {}).items():
@@ -304,7 +262,6 @@ def loss_cost(
     import torch
 
     from .relations import view_pairs
-    from .training import get_method
 
     rows = []
     grid = [("n", n, fixed_k) for n in n_values] + [("k", fixed_n, k) for k in k_values]
@@ -340,7 +297,7 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
     """Numerical checks of the identities that hold exactly (float64, random instances)."""
     import torch
 
-    from . import losses, subspaces
+    from . import closed_form, losses, subspaces
     from .relations import laplacian, random_graph, view_pairs
 
     rng = np.random.default_rng(seed)
@@ -377,7 +334,7 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
             abs(a - b) / abs(a), tol=math.inf)  # fmt: skip
 
     # C10: on a regular G with centred X the three linear eigenproblems share eigenvectors
-    for key, value in regular_graph_check(seed=seed).items():
+    for key, value in closed_form.regular_graph_check(seed=seed).items():
         add("C10", key, value, tol=1e-6)
 
     # C15: Garrido et al. duality
@@ -392,38 +349,6 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
     add("C15", "error of L_nc - L_c = N - M on a doubly normalised matrix",
         abs((l_nc - l_c) - (b.shape[0] - b.shape[1])), tol=1e-8)  # fmt: skip
     return pd.DataFrame(rows)
-
-
-def regular_graph_check(seed: int = 0, n_samples: int = 200, n_views: int = 3, dim: int = 10,
-                        k: int = 4) -> dict[str, float]:  # fmt: skip
-    """C10 on a d-regular V-view graph (d = V - 1) with centred X.
-
-    X^T L X w = mu S w (LPP), X^T G X w = rho X^T D X w (CCA) and X^T G X w = lambda X^T X w
-    (spectral) share eigenvectors, with rho = 1 - mu / ((N - 1) d) and lambda = d rho
-    (X^T D X = d X^T X).
-    """
-    from . import closed_form
-    from .relations import view_pairs
-
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(n_samples * n_views, dim)) @ rng.normal(size=(dim, dim))
-    x -= x.mean(axis=0)
-    edges = view_pairs(n_samples, n_views)
-    n, d = x.shape[0], n_views - 1
-    lpp = closed_form.lpp_solution(x, edges, k)
-    cca = closed_form.cca_solution(x, edges, k)
-    spec = closed_form.spectral_contrastive_linear_solution(x, edges, k)
-    rho_from_mu = 1.0 - lpp.eigenvalues / ((n - 1) * d)
-    return {
-        "max angle LPP vs CCA directions (deg)": float(
-            np.max(compare_with_closed_form(lpp.directions, cca.directions, centre=False)[
-                "angle_max_deg"])),
-        "max angle LPP vs spectral directions (deg)": float(
-            np.max(compare_with_closed_form(lpp.directions, spec.directions, centre=False)[
-                "angle_max_deg"])),
-        "max |rho - (1 - mu/((N-1)d))|": float(np.max(np.abs(cca.eigenvalues - rho_from_mu))),
-        "max |lambda - d rho|": float(np.max(np.abs(spec.eigenvalues - d * cca.eigenvalues))),
-    }  # fmt: skip
 
 
 def read_relation_stats(path: str | Path | None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ so an interrupted job never leaves a half-written file under the final name.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -106,3 +107,12 @@ def _json_default(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB chunks (provenance records and the audit)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

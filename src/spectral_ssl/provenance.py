@@ -1,18 +1,26 @@
-"""Provenance records: what produced an artifact (config, code version, packages, device, time)."""
+"""Provenance records: what produced an artifact (config, code version, packages, device, time).
+
+``record(outputs, inputs, config, where)`` writes one (``provenance_path(artifact)`` is
+``<stem>.provenance.json``; a run folder has one ``provenance.json``); ``audit`` checks them.
+"""
 
 from __future__ import annotations
 
 import importlib.metadata
+import os
 import platform
 import socket
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from . import __version__
 
+PROVENANCE_SUFFIX = ".provenance.json"
+RUN_PROVENANCE = "provenance.json"  # the record of a run folder
 PACKAGES = ("torch", "numpy", "scipy", "scikit-learn", "pandas", "seaborn", "snakemake")
 
 
@@ -91,3 +99,46 @@ def provenance(
         "written_at": now(),
         **extra,
     }
+
+
+def provenance_path(artifact: str | os.PathLike) -> Path:
+    """d.npz -> d.provenance.json (next to the artifact)."""
+    p = Path(artifact)
+    return p.with_name(p.name.rsplit(".", 1)[0] + PROVENANCE_SUFFIX)
+
+
+def record(
+    outputs: Sequence[str | os.PathLike],
+    inputs: Sequence[str | os.PathLike],
+    config: dict[str, Any],
+    where: str | os.PathLike,
+    *,
+    device: str | None = None,
+    started: str | None = None,
+    **extra: Any,
+) -> None:
+    """Write the provenance record ``where`` for ``outputs`` computed from ``inputs``."""
+    try:
+        _write_record(outputs, inputs, config, where, device, started, extra)
+    except BaseException:
+        for path in outputs:  # an artifact without its record must not stay behind
+            Path(path).unlink(missing_ok=True)
+        raise
+
+
+def _write_record(outputs, inputs, config, where, device, started, extra) -> None:
+    """The record of ``outputs``: their hashes and the inputs' hashes with the config."""
+    from .io import file_sha256, save_json
+
+    save_json(
+        where,
+        provenance(
+            config,
+            device=device,
+            outputs={str(p): file_sha256(p) for p in outputs},
+            inputs={str(p): file_sha256(p) for p in inputs},
+            started_at=started,
+            finished_at=now(),
+            **extra,
+        ),
+    )

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from .errors import RelationError
+from .errors import ConfigError, RelationError
 from .io import load_npz, save_npz
 
 
@@ -303,3 +303,36 @@ def load_relation(path: str | os.PathLike) -> tuple[np.ndarray, int, np.ndarray 
     except RelationError as exc:
         raise RelationError(f"{path}: {exc}") from None
     return edges, n_nodes, weights
+
+
+RELATION_KINDS = ("view_pairs", "labels", "nuisance", "knn", "random")
+
+
+def build_relation(kind: str, views: Any, params: dict[str, Any]) -> np.ndarray:
+    """Edges of G on the view rows for one relation kind (the ``relation`` step's dispatch).
+
+    view_pairs  every pair of views of one source sample      labels    same class label
+    nuisance    same nuisance label      knn   k nearest neighbours in X      random  Erdos-Renyi
+    """
+
+    def take(*allowed: str) -> dict[str, Any]:
+        unknown = sorted(set(params) - set(allowed))
+        if unknown:
+            raise ConfigError(
+                f"unknown parameter(s) {unknown} for relation '{kind}' (valid: {list(allowed)})"
+            )
+        return params
+
+    n = views.x.shape[0]
+    if kind == "view_pairs":
+        take()
+        return view_pairs(views.n_samples, views.n_views)
+    if kind == "labels":
+        return label_graph(views.y, **take("positives_per_row", "seed"))
+    if kind == "nuisance":
+        return label_graph(views.nuisance, **take("positives_per_row", "seed"))
+    if kind == "knn":
+        return knn_graph(views.x, **take("n_neighbors"))
+    if kind == "random":
+        return random_graph(n, **take("mean_degree", "seed"))
+    raise ConfigError(f"unknown relation kind '{kind}' (valid: {list(RELATION_KINDS)})")

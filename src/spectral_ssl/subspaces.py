@@ -5,7 +5,8 @@ orthonormalises and silently drops rank, so a collapsed embedding can look perfe
 Here ranks are computed first (singular values above ``rtol`` times the largest), angles are
 taken between the two numerical column spaces, and :func:`compare_subspaces` also reports the
 angles padded with 90 degrees up to the larger rank and the projector distance
-||P_A - P_B||_F, which both grow with a rank gap.
+||P_A - P_B||_F, which both grow with a rank gap. (The rank *measures* of an embedding,
+``numerical_rank`` and ``effective_rank`` with the noise floor, live in ``evaluation``.)
 """
 
 from __future__ import annotations
@@ -66,21 +67,6 @@ def _basis(a: np.ndarray, rtol: float) -> tuple[np.ndarray, np.ndarray]:
     u, s, _ = np.linalg.svd(a, full_matrices=False)
     rank = int(np.sum(s > rtol * s[0])) if s.size and s[0] > 0 else 0
     return u[:, :rank], s
-
-
-def numerical_rank(a: Any, rtol: float = DEFAULT_RTOL, *, centre: bool = False) -> int:
-    """#{singular values > rtol * s_max} (rows centred first when ``centre``)."""
-    return _basis(_matrix(a, centre), rtol)[0].shape[1]
-
-
-def effective_rank(a: Any, *, centre: bool = False) -> float:
-    """Roy & Vetterli (2007): exp(-sum_k p_k log p_k), p_k = s_k / sum_j s_j (0 log 0 = 0)."""
-    s = np.linalg.svd(_matrix(a, centre), compute_uv=False)
-    total = s.sum()
-    if total == 0:
-        return 0.0
-    p = s[s > 0] / total
-    return float(np.exp(-np.sum(p * np.log(p))))
 
 
 def compare_subspaces(

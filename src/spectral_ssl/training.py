@@ -1,4 +1,4 @@
-"""One trainer for every method: method = loss + default hyperparameters.
+"""One trainer for every method of the registry (``methods``): loss + default hyperparameters.
 
 Full batch or mini-batch; a mini-batch samples *source* samples and takes all their views, then
 restricts G to those rows, so positive pairs stay together. Seeds are fixed, the device is
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Any
@@ -19,34 +18,11 @@ import numpy as np
 import pandas as pd
 import torch
 
-from . import losses
+from .device import resolve_device  # noqa: F401  (re-exported)
 from .errors import ConfigError, DataError, TrainingDivergedError
+from .methods import METHODS, Method, get_method  # noqa: F401  (re-exported)
 from .models import build_model
 from .relations import restrict, validate_edges
-
-
-@dataclass(frozen=True)
-class Method:
-    """An SSL method: its loss, default hyperparameters and the ones that must be > 0."""
-
-    loss: Callable[..., Any]
-    defaults: dict[str, Any]
-    positive: tuple[str, ...] = ()
-    needs_degree: bool = False  # rows without a partner would be silently ignored
-
-
-METHODS: dict[str, Method] = {
-    "vicreg": Method(losses.vicreg_loss, {"alpha": 25.0, "beta": 1.0, "gamma": 25.0}),
-    "vicreg_sq": Method(losses.vicreg_squared_loss, {"alpha": 25.0, "gamma": 25.0}),
-    "simclr": Method(losses.simclr_loss, {"tau": 0.5}, positive=("tau",)),
-    "barlow_twins": Method(
-        losses.barlow_twins_loss,
-        {"alpha": 0.005, "eps": 1e-6, "standardize": False},
-        positive=("eps",),
-        needs_degree=True,
-    ),
-    "spectral_contrastive": Method(losses.spectral_contrastive_loss, {}),
-}
 
 OPTIMIZERS = ("adam", "sgd", "lbfgs")
 PRECISIONS = {"fp32": torch.float32, "fp64": torch.float64, "bf16": torch.float32}
@@ -109,28 +85,6 @@ class TrainConfig:
             raise ConfigError(f"batch_size must be >= 1 or null, got {self.batch_size}")
         if self.snapshot_every < 0:
             raise ConfigError(f"snapshot_every must be >= 0, got {self.snapshot_every}")
-
-
-def get_method(name: str) -> Method:
-    if name not in METHODS:
-        raise ConfigError(f"unknown method '{name}' (valid: {sorted(METHODS)})")
-    return METHODS[name]
-
-
-def resolve_device(device: str = "auto") -> str:
-    """'auto' -> 'cuda' when a GPU is visible, else 'cpu'; 'cuda' without a GPU is an error."""
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device == "cpu":
-        return "cpu"
-    if device.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise ConfigError(
-                f"device '{device}' was requested but no CUDA GPU is available "
-                "(torch.cuda.is_available() is False); use device: auto or cpu"
-            )
-        return device
-    raise ConfigError(f"unknown device '{device}' (valid: auto, cpu, cuda)")
 
 
 @dataclass

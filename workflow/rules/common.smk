@@ -10,6 +10,17 @@ import itertools
 import shutil
 from pathlib import Path
 
+try:  # the package's own definitions (installed, or this checkout's src/)
+    import spectral_ssl  # noqa: F401
+except ImportError:
+    sys.path.insert(0, str(Path(workflow.basedir) / "src"))
+
+from spectral_ssl.device import resolve_device as _resolve_device
+from spectral_ssl.errors import ConfigError
+from spectral_ssl.labels import format_value as fmt
+from spectral_ssl.labels import hparams_label as hparams_id
+from spectral_ssl.methods import wildcard_pattern as method_wildcard
+
 CLOSED_FORM_MODELS = ("free", "linear")  # models with a reference closed form
 RUN_FILES = (
     "embeddings.npz",
@@ -62,19 +73,11 @@ def config_semantic_errors(cfg):
 
 
 def resolve_device(setting):
-    """auto -> cuda when torch sees a GPU, else cpu; cuda without a GPU stops the workflow."""
-    if setting == "cpu":
-        return "cpu"
-    import torch
-
-    available = torch.cuda.is_available()
-    if setting == "cuda" and not available:
-        raise WorkflowError(
-            "invalid configuration (nothing was run):\n  config key device: 'cuda' was "
-            "requested but torch.cuda.is_available() is False on this machine; use device: "
-            "auto or cpu"
-        )
-    return "cuda" if available else "cpu"
+    """spectral_ssl.device.resolve_device; 'cuda' without a GPU stops the workflow."""
+    try:
+        return _resolve_device(setting)
+    except ConfigError as exc:
+        raise WorkflowError(f"invalid configuration (nothing was run):\n  config key device: {exc}")
 
 
 def cli_path_prefix(workflow):
@@ -92,24 +95,6 @@ def cli_path_prefix(workflow):
 # ---------------------------------------------------------------------------------------------
 # formatting
 # ---------------------------------------------------------------------------------------------
-def fmt(value):
-    """A readable, round-trippable value: 25 (not 25.0), 0.1, 1e-06, true, null."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
-    return str(value)
-
-
-def hparams_id(hparams):
-    """{'gamma': 0.1, 'alpha': 25} -> 'alpha=25_gamma=0.1'; {} -> 'default'."""
-    if not hparams:
-        return "default"
-    return "_".join(f"{key}={fmt(hparams[key])}" for key in sorted(hparams))
-
-
 def hparam_grid(spec):
     """Cartesian product of a method's hyperparameter lists (keys sorted)."""
     keys = sorted(spec or {})

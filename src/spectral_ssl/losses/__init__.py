@@ -2,7 +2,7 @@
 
 Every loss takes ``(z, edges, *, hyperparameters, weights=None, return_terms=False)`` with z the
 N x K embedding and edges the (2, E) edge list of G, and returns a 0-dim tensor (and the
-unweighted terms when ``return_terms``). Formulas: ``shared/reference/losses.md``.
+unweighted terms when ``return_terms``). Formulas: ``docs/theory.md``.
 """
 
 from .barlow_twins import barlow_twins_loss

@@ -1,0 +1,70 @@
+"""Claims report: one computed verdict per claim C1-C17 from the metric tables.
+
+tables      metric tables and verdict thresholds (config.yaml ``claims:``)
+evidence    the rows a claim uses (select / select_any), failed runs, run globs
+stats       mean and t interval, Welch difference, Spearman, log-log slope
+verdicts    SUPPORTED / NOT SUPPORTED / INCONCLUSIVE, Outcome, Claim, shared judging helpers
+identities  C1, C6, C10, C15        agreement  C2, C3, C7, C8, C9
+rank        C4, C5, C16             accuracy   C11, C12, C13, C14
+cost        C17
+registry    CLAIMS: every claim's statement, metric, threshold, figure and evaluator
+report      judge every claim, render claims.md / claims.csv (main_claims)
+"""
+
+from .evidence import Cond, Evidence, NoData, run_glob, select, select_any
+from .registry import CLAIMS
+from .report import evaluate_claims, judge, main_claims, render_markdown, version_support
+from .stats import diff_ci, fit_exponent, mean_ci, spearman
+from .tables import (
+    EXPERIMENTS,
+    TABLES,
+    THRESHOLD_KEYS,
+    is_reference,
+    load_tables,
+    read_table,
+    read_thresholds,
+    with_spectral_rank,
+)
+from .verdicts import (
+    COLUMNS,
+    INCONCLUSIVE,
+    NOT_SUPPORTED,
+    SUPPORTED,
+    Claim,
+    Outcome,
+    _rank_mismatches,
+)
+
+__all__ = [
+    "CLAIMS",
+    "COLUMNS",
+    "EXPERIMENTS",
+    "INCONCLUSIVE",
+    "NOT_SUPPORTED",
+    "SUPPORTED",
+    "TABLES",
+    "THRESHOLD_KEYS",
+    "Claim",
+    "Cond",
+    "Evidence",
+    "NoData",
+    "Outcome",
+    "_rank_mismatches",
+    "diff_ci",
+    "evaluate_claims",
+    "fit_exponent",
+    "is_reference",
+    "judge",
+    "load_tables",
+    "main_claims",
+    "mean_ci",
+    "read_table",
+    "read_thresholds",
+    "render_markdown",
+    "run_glob",
+    "select",
+    "select_any",
+    "spearman",
+    "version_support",
+    "with_spectral_rank",
+]

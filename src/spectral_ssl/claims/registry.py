@@ -1,0 +1,102 @@
+"""Every claim C1-C17: statement, metric, threshold, figure, how it is measured, evaluator.
+
+The ``how`` text is the one-line operationalisation the report prints; the full rule is in the
+docstring of the family module (identities, agreement, rank, accuracy, cost).
+"""
+
+from __future__ import annotations
+
+from .accuracy import (
+    eval_c11,
+    eval_c12_arxiv,
+    eval_c12_neurips,
+    eval_c13_arxiv,
+    eval_c13_neurips,
+    eval_c14,
+)
+from .agreement import eval_c2, eval_c3, eval_c7, linear_angle_claim
+from .cost import eval_c17
+from .identities import identity_claim
+from .rank import eval_c4, eval_c5, eval_c16
+from .verdicts import (
+    Claim,
+)
+
+CLAIMS: tuple[Claim, ...] = (
+    Claim("C1", "derived", "sum_ij G_ij ||z_i - z_j||^2 = 2 tr(Z^T L Z)",
+          "relative error of the Dirichlet identity (identities.csv)",
+          "relative error <= {identity_rel:g}", "identities.csv", "identity rows of C1",
+          identity_claim("C1")),
+    Claim("C2", "paper", "learned Z's top left singular vectors align with the closed form's",
+          "angle_max_deg, learned vs closed form (optimal.csv)",
+          "every run <= {angle_deg:g} deg and learned rank == closed-form rank (the predicted "
+          "rank inside a tied eigenspace)", "angles_vs_step.png",
+          "vicreg_sq and spectral_contrastive judged; vicreg, simclr, barlow_twins reported",
+          eval_c2),
+    Claim("C3", "derived", "VICReg surrogate reaches the closed-form minimum and singular values",
+          "|loss_gap_rel| and sv_rel_error of vicreg_sq (optimal.csv)",
+          "every run |loss_gap_rel| <= {loss_gap_rel:g} and sv_rel_error <= {sv_rel_error:g}",
+          "singular_values.png", "vicreg_sq rows; the value column is the mean |loss_gap_rel|",
+          eval_c3),
+    Claim("C4", "paper", "VICReg can be full rank: effective rank decreases with gamma",
+          "Spearman rho(gamma, effective_rank) of vicreg (rank.csv)",
+          "rho < 0 in every group and rank == k at the smallest gamma (s_i / s_1 > {rank_rtol:g})",
+          "rank_vs_gamma.png", "per (data, relation, model); value = largest rho", eval_c4),
+    Claim("C5", "paper", "SimCLR and BarlowTwins (free Z): rank <= min(K, components of G)",
+          "rank (s_i / s_1 > {rank_rtol:g}) - min(k, g_n_components) (optimal.csv, rank.csv)",
+          "<= 0 in every run", "rank_vs_gamma.png", "free model, every tau and alpha", eval_c5),
+    Claim("C6", "paper", "right singular vectors unconstrained: loss unchanged under Z -> Z O",
+          "relative change of each loss under a random rotation (identities.csv)",
+          "relative change <= {identity_rel:g} (rotation-invariant losses)", "identities.csv",
+          "identity rows of C6; non-invariant losses reported", identity_claim("C6")),
+    Claim("C7", "derived", "spectral contrastive: Z* Z*^T / N is the best rank-K approx. of G",
+          "angle_max_deg and |loss_gap_rel| of spectral_contrastive (optimal.csv)",
+          "every run <= {angle_deg:g} deg and |loss_gap_rel| <= {loss_gap_rel:g}",
+          "angles_vs_step.png", "free model; value = mean angle", eval_c7),
+    Claim("C8", "derived", "linear VICReg spans the LPP subspace",
+          "angle_max_deg of vicreg_sq, W vs LPP (linear.csv)", "every run <= {angle_deg:g} deg",
+          "linear_angles.png", "vicreg_sq judged; hinge vicreg reported",
+          linear_angle_claim("vicreg_sq", "LPP", extra=("vicreg",))),
+    Claim("C9", "derived", "linear BarlowTwins spans the top-K canonical subspace",
+          "angle_max_deg of barlow_twins, W vs CCA (linear.csv)", "every run <= {angle_deg:g} deg",
+          "linear_angles.png", "barlow_twins rows", linear_angle_claim("barlow_twins", "CCA")),
+    Claim("C10", "derived", "regular G, centred X: the three eigenproblems share eigenvectors",
+          "shared-eigenvector angle and rho relation error (identities.csv)",
+          "angles <= {angle_deg:g} deg, other rows their tolerance", "identities.csv",
+          "identity rows of C10", identity_claim("C10")),
+    Claim("C11", "paper", "aligned G: a probe on every method's Z reaches the supervised one",
+          "supervised - best mean probe_test_accuracy (alignment.csv, aligned relations)",
+          "gap <= {probe_gap:g} for every method", "accuracy_vs_gamma.png",
+          "best hyperparameters per (data, relation, model, method)", eval_c11),
+    Claim("C12-arxiv", "paper-arxiv", "misaligned G: VICReg (small gamma) beats SimCLR and BT",
+          "accuracy margin of vicreg at the smallest gamma over the best of simclr / BT",
+          "margin > 0 in every group", "accuracy_vs_gamma.png",
+          "misaligned relations, per (data, relation, model); Welch 95% CI", eval_c12_arxiv),
+    Claim("C12-neurips", "paper-neurips", "misaligned G: BT or VICReg (small gamma) beat the rest",
+          "accuracy margin of the best BT / small-gamma vicreg cell over the best other cell",
+          "margin > 0 in every group", "accuracy_vs_gamma.png",
+          "misaligned relations, per (data, relation, model); Welch 95% CI", eval_c12_neurips),
+    Claim("C13-arxiv", "paper-arxiv", "low data (N' < K): VICReg accuracy increases with gamma",
+          "Spearman rho(gamma, probe_test_accuracy) of vicreg (low_data.csv)",
+          "rho > 0 in every group", "low_data.png", "N' < k, per (data, N', relation, model)",
+          eval_c13_arxiv),
+    Claim("C13-neurips", "paper-neurips", "low data (N' < K): SimCLR or VICReg (high gamma) best",
+          "accuracy margin of the best simclr / largest-gamma vicreg cell over the best other",
+          "margin > 0 in every group", "low_data.png", "N' < k; Welch 95% CI", eval_c13_neurips),
+    Claim("C14", "derived", "gamma -> 0: linear VICReg's probe equals a probe on whitened X",
+          "mean probe_test_accuracy at the smallest gamma - whitened reference",
+          "|difference| <= {probe_gap:g}", "accuracy_vs_gamma.png",
+          "linear model, alignment.csv (its gamma sweep); runs at the smallest gamma", eval_c14),
+    Claim("C15", "garrido", "duality identity exact; unit rows and columns: L_nc - L_c = N - M",
+          "identity errors (identities.csv)", "relative error <= {identity_rel:g}, "
+          "other rows their tolerance", "identities.csv", "identity rows of C15",
+          identity_claim("C15")),
+    Claim("C16", "derived", "hinge VICReg at large gamma/alpha may collapse dimensions",
+          "rank (s_i / s_1 > {rank_rtol:g}) of vicreg (hinge) at the largest gamma/alpha vs k",
+          "SUPPORTED if some run has rank < k", "rank_vs_gamma.png",
+          "free model, rank.csv and optimal.csv; value = lowest group mean rank / k", eval_c16),
+    Claim("C17", "seed", "cost: SimCLR ~ N^2, VICReg and BarlowTwins ~ N K^2",
+          "fitted log-log exponents of time_ms vs N and K (cost.csv)",
+          "|exponent - expected| <= {exponent_tol:g}", "cost.png",
+          "least squares over all repeats; value = largest deviation", eval_c17),
+)  # fmt: skip

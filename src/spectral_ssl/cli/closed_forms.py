@@ -1,0 +1,115 @@
+"""Subcommands of the references: closed-form optima and the supervised baselines."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+import numpy as np
+
+from ..errors import ConfigError
+from ..provenance import provenance_path, record
+from .args import AddCommand, label_tags, parse_pairs
+
+
+def cmd_closed_form(args: argparse.Namespace) -> None:
+    from .. import closed_form
+    from ..data import load_dataset
+    from ..evaluation import linear_probe
+    from ..experiments import reference_solution
+    from ..io import save_json
+    from ..methods import twin_of
+    from ..provenance import now
+    from ..relations import load_relation
+    from ..training import METHODS as TRAIN_METHODS
+    from ..training import TrainConfig
+    from ..views import load_views
+
+    started = now()
+    hparams = parse_pairs(args.hparam, "--hparam")
+    if args.method in TRAIN_METHODS:  # an SSL method: its spectral twin for this model
+        twin = twin_of(args.method, args.model)
+        if twin is None:
+            raise ConfigError(
+                f"no closed form for method '{args.method}' with model '{args.model}'"
+            )
+        hparams = TrainConfig(method=args.method, hparams=hparams).resolved_hparams()
+    elif args.method in closed_form.METHODS or args.method == "components":
+        twin = args.method
+    else:
+        raise ConfigError(
+            f"unknown method '{args.method}' (SSL methods: {sorted(TRAIN_METHODS)}; "
+            f"closed forms: {sorted([*closed_form.METHODS, 'components'])})"
+        )
+    views = load_views(args.views)
+    edges, n_nodes, weights = load_relation(args.relation)
+    if n_nodes != views.x.shape[0]:
+        raise ConfigError(f"{args.relation} has {n_nodes} nodes but {args.views} has "
+                          f"{views.x.shape[0]} rows")  # fmt: skip
+    cf, reference, containing = reference_solution(twin, views.x, edges, n_nodes, args.k,
+                                                   hparams, weights)  # fmt: skip
+    closed_form.save_closed_form(args.out, cf, reference, containing)
+    outputs, inputs = [args.out], [args.views, args.relation]
+    if args.summary:
+        summary: dict[str, Any] = {
+            **label_tags(parse_pairs(args.tag, "--tag")),
+            "hparams": hparams, "method": closed_form.twin_label(twin),
+            "cf_method": twin, "model": args.model, "k": args.k, "seed": 0, "status": "ok",
+            "cf_predicted_rank": cf.predicted_rank, "cf_containing": containing,
+            "eigenvalues": [float(v) for v in np.asarray(cf.eigenvalues)[: args.k]],
+        }  # fmt: skip
+        if cf.weights is not None and args.data:
+            train_ds, test_ds = load_dataset(args.data)
+            probe = linear_probe(train_ds.x @ cf.weights, train_ds.y,
+                                 test_ds.x @ cf.weights, test_ds.y)  # fmt: skip
+            summary["probe_train_accuracy"] = probe["train_accuracy"]
+            summary["probe_test_accuracy"] = probe["test_accuracy"]
+            inputs.append(args.data)
+        save_json(args.summary, summary)
+        outputs.append(args.summary)
+    config = {"step": "closed-form", "method": args.method, "twin": twin, "model": args.model,
+              "k": args.k, "hparams": hparams}  # fmt: skip
+    record(outputs, inputs, config, provenance_path(args.out), started=started)
+
+
+def cmd_baseline(args: argparse.Namespace) -> None:
+    from ..data import load_dataset
+    from ..evaluation import supervised_baseline, whitened_probe
+    from ..io import save_json
+    from ..provenance import now
+
+    started = now()
+    train_ds, test_ds = load_dataset(args.data)
+    tags = parse_pairs(args.tag, "--tag")
+    rows = []
+    for method, fn in (("supervised", supervised_baseline), ("whitened", whitened_probe)):
+        acc = fn(train_ds.x, train_ds.y, test_ds.x, test_ds.y)
+        rows.append({**tags, "method": method, "model": "linear", "seed": 0,
+                     "probe_train_accuracy": acc["train_accuracy"],
+                     "probe_test_accuracy": acc["test_accuracy"], "status": "ok"})  # fmt: skip
+    save_json(args.out, rows)
+    record([args.out], [args.data], {"step": "baseline", "tags": tags},
+           provenance_path(args.out), started=started)  # fmt: skip
+
+
+def register(add: AddCommand) -> None:
+    """The parsers of closed-form, baseline."""
+    p = add("closed-form", cmd_closed_form, "closed-form optimum (Z* or W*) for a method and G")
+    p.add_argument("--views", required=True)
+    p.add_argument("--relation", required=True)
+    p.add_argument("--data", help="dataset .npz: probe the linear twin X W* on it")
+    p.add_argument("--method", required=True,
+                   help="an SSL method (its twin is chosen with --model) or a closed form: "
+                        "vicreg_sq, vicreg_sq_linear, spectral_contrastive, "
+                        "spectral_contrastive_linear, barlow_twins_linear, laplacian_eigenmaps, "
+                        "mds, components")  # fmt: skip
+    p.add_argument("--model", default="free", help="free | linear")
+    p.add_argument("--k", type=int, required=True)
+    p.add_argument("--hparam", action="append", metavar="KEY=VALUE")
+    p.add_argument("--tag", action="append", metavar="KEY=VALUE", help="label kept in the summary")
+    p.add_argument("--summary", help="also write a JSON summary (eigenvalues, twin probe)")
+    p.add_argument("--out", required=True)
+    p = add("baseline", cmd_baseline, "supervised probe on raw X and on whitened X (JSON)")
+    p.add_argument("--data", required=True)
+    p.add_argument("--tag", action="append", metavar="KEY=VALUE")
+    p.add_argument("--out", required=True)

@@ -1,0 +1,103 @@
+"""Subcommands that prepare the inputs of training: data, views, relation."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..provenance import provenance_path, record
+from ..relations import RELATION_KINDS, build_relation
+from .args import AddCommand, parse_pairs
+
+
+def cmd_data(args: argparse.Namespace) -> None:
+    from ..data import make_dataset, save_dataset, train_test_split
+    from ..provenance import now
+
+    started = now()
+    params = parse_pairs(args.param, "--param")
+    ds = make_dataset(args.dataset, seed=args.seed, **params)
+    train, test = train_test_split(ds, test_fraction=args.test_fraction, seed=args.seed)
+    save_dataset(args.out, train, test)
+    config = {
+        "step": "data",
+        "dataset": args.dataset,
+        "seed": args.seed,
+        "test_fraction": args.test_fraction,
+        "params": params,
+    }
+    record([args.out], [], config, provenance_path(args.out), started=started)
+
+
+def cmd_views(args: argparse.Namespace) -> None:
+    from ..data import load_dataset, subsample
+    from ..provenance import now
+    from ..views import make_views, save_views
+
+    started = now()
+    params = parse_pairs(args.param, "--param")
+    train, _ = load_dataset(args.data)
+    if args.n_samples is not None:
+        train = subsample(train, args.n_samples, seed=args.seed)
+    views = make_views(train, args.n_views, seed=args.seed, **params)
+    save_views(args.out, views)
+    config = {
+        "step": "views",
+        "n_views": args.n_views,
+        "n_samples": args.n_samples,
+        "seed": args.seed,
+        "params": params,
+    }
+    record([args.out], [args.data], config, provenance_path(args.out), started=started)
+
+
+def cmd_relation(args: argparse.Namespace) -> None:
+    from ..io import save_json
+    from ..provenance import now
+    from ..relations import relation_stats, save_relation
+    from ..views import load_views
+
+    started = now()
+    params = parse_pairs(args.param, "--param")
+    views = load_views(args.views)
+    n = views.x.shape[0]
+    edges = build_relation(args.kind, views, params)
+    stats = {
+        "kind": args.kind,
+        "params": params,
+        **relation_stats(edges, n, labels=views.y, nuisance=views.nuisance),
+    }
+    save_relation(args.out, edges, n)
+    if args.stats:
+        save_json(args.stats, stats)
+    config = {"step": "relation", "kind": args.kind, "params": params}
+    record(
+        [args.out], [args.views], config, provenance_path(args.out), started=started, stats=stats
+    )
+
+
+def register(add: AddCommand) -> None:
+    """The parsers of data, views, relation."""
+    p = add("data", cmd_data, "generate a dataset and its train/test split (.npz)")
+    p.add_argument("--dataset", required=True, help="digits | synthetic | swiss_roll")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--test-fraction", type=float, default=0.25)
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="dataset parameter")
+    p.add_argument("--out", required=True)
+    p = add("views", cmd_views, "augmented views of the training set, stacked view-major")
+    p.add_argument("--data", required=True)
+    p.add_argument("--n-views", type=int, default=2)
+    p.add_argument(
+        "--n-samples",
+        type=int,
+        default=None,
+        help="stratified subsample of N' source samples first (low-data regime)",
+    )
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="augmentation parameter")
+    p.add_argument("--out", required=True)
+    p = add("relation", cmd_relation, "build the relation graph G on the view rows")
+    p.add_argument("--views", required=True)
+    p.add_argument("--kind", required=True, choices=RELATION_KINDS)
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", help="builder parameter")
+    p.add_argument("--out", required=True)
+    p.add_argument("--stats", help="also write G's statistics (JSON)")

@@ -1,0 +1,130 @@
+"""Free-Z closed forms (Z is an N x K table, one row per view) [derived in docs/theory.md].
+
+VICReg surrogate   Z* = sqrt(N-1) U_K diag(q),  q_k^2 = max(0, 1 - gamma (N-1) l_k / (alpha N))
+                   U_K: K smallest non-trivial eigenvectors of L (orthogonal to 1)
+spectral contr.    Z* = sqrt(N) E_K diag(sqrt(max(lambda_k(G), 0))),  E_K: top-K of G
+BarlowTwins/SimCLR Z constant on the connected components of G, rank <= min(K, components)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ..relations import validate_edges
+from ..spectral import Solver, adjacency_spectrum, laplacian_spectrum
+from ..spectral.eigenspace import check_k, component_labels
+from .results import ComponentStructure, FreeSolution, check_positive
+
+
+def vicreg_solution(
+    edges: np.ndarray,
+    n_nodes: int,
+    k: int,
+    *,
+    alpha: float,
+    gamma: float,
+    weights: Any = None,
+    solver: Solver = "auto",
+) -> FreeSolution:
+    """Optimum of the VICReg squared surrogate alpha ||Cov(Z) - I||_F^2 + (2 gamma / N) tr(Z^T L Z).
+
+    Z* = sqrt(N-1) U_K diag(q), q_k^2 = max(0, 1 - gamma (N-1) l_k / (alpha N)) (centred; any
+    Z* O + 1 c^T is optimal too), predicted rank #{k : l_k < alpha N / (gamma (N-1))},
+    minimum sum_k [alpha (q_k^2 - 1)^2 + (2 gamma (N-1) / N) l_k q_k^2]. With C = Z^T Z/(N-1)
+    = diag(q^2) and tr(Z^T L Z) = (N-1) sum_k l_k q_k^2 this is exactly the loss at Z*
+    (checked against ``losses.vicreg_squared_loss`` in the tests). When ``degenerate_cut``
+    U_K is one arbitrary choice inside the cut eigenspace (see :class:`Eigenspace`).
+    """
+    check_positive(alpha=alpha, gamma=gamma)
+    spec = laplacian_spectrum(edges, n_nodes, k, weights=weights, solver=solver)
+    n, lam = n_nodes, spec.values
+    q2 = np.maximum(0.0, 1.0 - gamma * (n - 1) * lam / (alpha * n))
+    q = np.sqrt(q2)
+    minimum = float(np.sum(alpha * (q2 - 1.0) ** 2 + 2.0 * gamma * (n - 1) / n * lam * q2))
+    return FreeSolution(
+        embedding=np.sqrt(n - 1) * spec.vectors * q,
+        eigenvalues=lam,
+        scales=q,
+        predicted_rank=int(np.sum(q2 > 0)),
+        minimum=minimum,
+        spectrum=spec,
+    )
+
+
+def vicreg_embedding(
+    edges: np.ndarray,
+    n_nodes: int,
+    k: int,
+    *,
+    alpha: float,
+    gamma: float,
+    weights: Any = None,
+    solver: Solver = "auto",
+) -> np.ndarray:
+    """Centred Z* (N x K) of the VICReg squared surrogate; see :func:`vicreg_solution`."""
+    return vicreg_solution(
+        edges, n_nodes, k, alpha=alpha, gamma=gamma, weights=weights, solver=solver
+    ).embedding
+
+
+def spectral_contrastive_solution(
+    edges: np.ndarray, n_nodes: int, k: int, *, weights: Any = None, solver: Solver = "auto"
+) -> FreeSolution:
+    """Optimum of L_spec(Z) = -(2/N) sum_ij G_ij z_i^T z_j + (1/N^2) sum_ij (z_i^T z_j)^2.
+
+    L_spec = ||Z Z^T / N - G||_F^2 - ||G||_F^2, so by Eckart-Young
+    Z* = sqrt(N) E_K diag(sqrt(max(lambda_k, 0))) (classical MDS with G as Gram matrix),
+    minimum -sum_k max(lambda_k, 0)^2, rank #{k : lambda_k > 0}.
+    """
+    spec = adjacency_spectrum(edges, n_nodes, k, weights=weights, solver=solver)
+    pos = np.maximum(spec.values, 0.0)
+    scales = np.sqrt(pos)
+    return FreeSolution(
+        embedding=np.sqrt(n_nodes) * spec.vectors * scales,
+        eigenvalues=spec.values,
+        scales=scales,
+        predicted_rank=int(np.sum(pos > 0)),
+        minimum=-float(np.sum(pos**2)),
+        spectrum=spec,
+    )
+
+
+def spectral_contrastive_embedding(
+    edges: np.ndarray, n_nodes: int, k: int, *, weights: Any = None, solver: Solver = "auto"
+) -> np.ndarray:
+    """Z* = sqrt(N) E_K diag(sqrt(max(lambda_k(G), 0))); Z* Z*^T / N is G's best rank-K PSD fit."""
+    return spectral_contrastive_solution(
+        edges, n_nodes, k, weights=weights, solver=solver
+    ).embedding
+
+
+def component_structure(edges: np.ndarray, n_nodes: int) -> ComponentStructure:
+    """Connected components of G (free-Z BarlowTwins and SimCLR optima are constant on them)."""
+    edges = validate_edges(edges, n_nodes, allow_empty=True)
+    if edges.shape[1] == 0:
+        labels, sizes = np.arange(n_nodes, dtype=np.int64), np.ones(n_nodes, dtype=np.int64)
+    else:
+        labels, sizes = component_labels(edges, n_nodes)
+    return ComponentStructure(labels, sizes, int(sizes.size), int(np.sum(sizes > 1)))
+
+
+def free_rank_bound(edges: np.ndarray, n_nodes: int, k: int) -> int:
+    """rank(Z*) <= min(K, number of connected components of G) for free-Z BarlowTwins / SimCLR."""
+    return component_structure(edges, n_nodes).rank_bound(k)
+
+
+def barlow_twins_free_embedding(edges: np.ndarray, n_nodes: int, k: int) -> np.ndarray:
+    """A zero-loss free-Z BarlowTwins embedding: indicators of K components that have edges.
+
+    Zero loss needs C_kk = 1 (column k equal on both ends of every edge, i.e. constant on
+    components) and C_kl = 0 (columns orthogonal under the degree weights), which K distinct
+    component indicators satisfy. Exists iff K <= number of components with an edge (largest
+    components first, ties by lowest label); raises ConfigError otherwise.
+    """
+    cs = component_structure(edges, n_nodes)
+    check_k(k, cs.n_edge_components, "components of G with at least one edge")
+    order = np.argsort(-cs.sizes, kind="stable")[:k]
+    z = (cs.labels[:, None] == order[None, :]).astype(np.float64)
+    return z / np.sqrt(cs.sizes[order])
