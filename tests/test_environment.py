@@ -20,7 +20,8 @@ CONDA_PYTHON = "3.11.7"  # environment.yml pins python 3.11, the interpreter CI 
 
 def project_requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]]
+    names = project["dependencies"] + project["optional-dependencies"]["test"]
+    return [Requirement(r) for r in names]
 
 
 def locked_versions(python: str = CONDA_PYTHON) -> dict[str, str]:
@@ -29,8 +30,12 @@ def locked_versions(python: str = CONDA_PYTHON) -> dict[str, str]:
     The lock is universal: a few packages (numpy, scipy, ...) resolve to a newer release on
     newer Pythons, each entry carrying the markers of the interpreters it is for."""
     lock = tomllib.loads((ROOT / "uv.lock").read_text())
-    env = {"python_full_version": python, "python_version": ".".join(python.split(".")[:2]),
-           "sys_platform": "linux", "platform_system": "Linux"}
+    env = {
+        "python_full_version": python,
+        "python_version": ".".join(python.split(".")[:2]),
+        "sys_platform": "linux",
+        "platform_system": "Linux",
+    }
     out: dict[str, str] = {}
     for package in lock["package"]:
         markers = package.get("resolution-markers")
@@ -79,9 +84,9 @@ def test_lock_pins_one_version_per_package_and_python(python):
     assert "torch" in locked_versions(python)  # locked_versions asserts uniqueness
     lock = tomllib.loads((ROOT / "uv.lock").read_text())
     wheels = [p for p in lock["package"] if p.get("source", {}).get("registry")]
-    assert wheels and all(
-        all("hash" in w for w in p.get("wheels", [])) for p in wheels
-    ), "every registry artifact in uv.lock carries a hash"
+    assert wheels and all(all("hash" in w for w in p.get("wheels", [])) for p in wheels), (
+        "every registry artifact in uv.lock carries a hash"
+    )
 
 
 def test_conda_description_names_the_locked_versions():
@@ -89,7 +94,9 @@ def test_conda_description_names_the_locked_versions():
     direct = {canonicalize_name(r.name) for r in project_requirements()} | {"pygments"}
     assert set(conda) == direct
     for name, version in conda.items():
-        assert version == locked[name], f"environment.yml pins {name}=={version}, uv.lock {locked[name]}"
+        assert version == locked[name], (
+            f"environment.yml pins {name}=={version}, uv.lock {locked[name]}"
+        )
 
 
 def test_required_stack_is_declared():
@@ -100,9 +107,8 @@ def test_required_stack_is_declared():
 
 def test_installed_environment_is_the_locked_one():
     """The running interpreter has exactly the locked versions of the direct dependencies."""
-    from importlib.metadata import version
-
     import platform
+    from importlib.metadata import version
 
     locked = locked_versions(platform.python_version())
     for req in project_requirements():
@@ -111,10 +117,13 @@ def test_installed_environment_is_the_locked_one():
         assert installed == locked[name], f"{name} {installed} installed, {locked[name]} locked"
 
 
-@pytest.mark.skipif(shutil.which("uv", path=str(ROOT / ".uv" / "bin")) is None,
-                    reason="uv not bootstrapped in .uv/ (make venv does it)")
+@pytest.mark.skipif(
+    shutil.which("uv", path=str(ROOT / ".uv" / "bin")) is None,
+    reason="uv not bootstrapped in .uv/ (make venv does it)",
+)
 def test_uv_agrees_the_lock_is_current():
     uv = shutil.which("uv", path=str(ROOT / ".uv" / "bin"))
-    done = subprocess.run([uv, "lock", "--check", "--offline"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [uv, "lock", "--check", "--offline"], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr

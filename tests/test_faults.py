@@ -390,8 +390,11 @@ def test_provenance_code_record_names_commit_and_dirty_flag(
     module = repo / "src" / "spectral_ssl" / "provenance.py"
     module.parent.mkdir(parents=True)
     module.write_text("# tracked\n")
-    for args in (("init", "-q"), ("add", "-A"),
-                 ("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one")):
+    for args in (
+        ("init", "-q"),
+        ("add", "-A"),
+        ("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one"),
+    ):
         assert _git(repo, *args).returncode == 0, args  # fmt: skip
     monkeypatch.setattr(provenance, "__file__", str(module))
     head = _git(repo, "rev-parse", "HEAD").stdout.strip()
