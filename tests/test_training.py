@@ -216,3 +216,22 @@ def test_weighted_edges_equal_a_scaled_gamma():
     plain = train(x, edges, TrainConfig(**base, hparams={"alpha": 1.0, "gamma": 1.0}))
     np.testing.assert_allclose(weighted.log["loss"], scaled.log["loss"], rtol=1e-10)
     assert not np.allclose(weighted.log["loss"], plain.log["loss"], rtol=1e-3)
+
+
+def test_test_block_hook_marks_the_step_and_waits_for_release(tmp_path, monkeypatch):
+    """SPECTRAL_SSL_TEST_BLOCK (used by the fault tests): the named seed writes ``blocked`` at
+    the named step and continues once ``release`` exists; other seeds are not affected."""
+    import os
+
+    from spectral_ssl.training import TEST_BLOCK_ENV
+
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    config = TrainConfig(method="vicreg", model="linear", k=2, steps=6, device="cpu", seed=1)
+    monkeypatch.setenv(TEST_BLOCK_ENV, f"0:3:{tmp_path}")
+    train(x, view_pairs(10, 2), config)  # seed 1: not the one named
+    assert not (tmp_path / "blocked").exists()
+    (tmp_path / "release").touch()  # released beforehand: the run marks the step and goes on
+    result = train(x, view_pairs(10, 2), dataclasses.replace(config, seed=0))
+    assert len(result.log) == 6
+    assert (tmp_path / "blocked").read_text().split() == ["0", "3", str(os.getpid())]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked", "release"]
