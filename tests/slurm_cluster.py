@@ -115,7 +115,10 @@ class SlurmCluster:
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="slurm-test-")))
     cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
     memory_mb: int = field(default_factory=lambda: max(1024, _memory_mb() - 2048))
-    min_job_age: int = 600
+    # finished jobs stay known to slurmctld (scontrol show job) this long: longer than any
+    # test run (test_slurm.py's runs are bounded by SPECTRAL_SSL_SLURM_TIMEOUT, 900 s default),
+    # so no check ever reads a job list that the purge has shrunk
+    min_job_age: int = 7200
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
     keep_root: bool = False
 
@@ -281,9 +284,18 @@ class SlurmCluster:
             return subprocess.CompletedProcess(argv, 124, exc.stdout or "", "timeout")
 
     def jobs(self) -> list[dict[str, str]]:
-        """Every job slurmctld still remembers (finished ones are kept for MinJobAge seconds)."""
-        out = []
+        """Every job slurmctld still remembers (finished ones are kept for MinJobAge seconds).
+
+        Raises ClusterError when scontrol fails or times out: an empty list must mean "no
+        jobs", never "could not ask".
+        """
         proc = self.run(["scontrol", "-o", "show", "job"])
+        if proc.returncode != 0:
+            raise ClusterError(
+                f"scontrol show job failed (status {proc.returncode}): {proc.stderr.strip()}\n"
+                f"--- slurmctld.log\n{self.log('slurmctld')}"
+            )
+        out = []
         for line in proc.stdout.splitlines():
             entry: dict[str, str] = {}
             for token in line.split():
@@ -303,7 +315,10 @@ class SlurmCluster:
             self.run(["scancel", "--full", "--user", "root"], timeout=10)
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline:
-                states = [j.get("JobState") for j in self.jobs()]
+                try:
+                    states = [j.get("JobState") for j in self.jobs()]
+                except ClusterError:
+                    break  # stopping anyway
                 if not any(s in ("RUNNING", "PENDING", "COMPLETING") for s in states):
                     break
                 time.sleep(0.5)

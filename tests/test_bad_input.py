@@ -33,28 +33,19 @@ import pytest
 from spectral_ssl import cli
 from spectral_ssl.relations import view_pairs
 
-N_SAMPLES = 80  # synthetic source samples before the split (60 train rows -> 120 view rows)
-
-
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # --------------------------------------------------------------------------------------------
 # fixtures: a valid pipeline prefix and hand-written bad artifacts
 # --------------------------------------------------------------------------------------------
-def _ok(argv: list[str]) -> None:
-    assert cli.main(argv) == 0, f"setup step failed: {argv}"
-
-
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    """data, views and relation files of a tiny synthetic dataset, plus bad variants."""
-    d = tmp_path_factory.mktemp("good")
-    p = SimpleNamespace(root=d, data=d / "data.npz", views=d / "views.npz", rel=d / "g.npz")
-    _ok(["data", "--dataset", "synthetic", "--param", f"n_samples={N_SAMPLES}",
-         "--param", "dim=16", "--out", str(p.data)])  # fmt: skip
-    _ok(["views", "--data", str(p.data), "--n-views", "2", "--out", str(p.views)])
-    _ok(["relation", "--views", str(p.views), "--kind", "view_pairs", "--out", str(p.rel)])
+def good(pipeline_prefix: SimpleNamespace,
+         tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:  # fmt: skip
+    """The shared data, views and relation files (conftest), plus bad variants of them."""
+    d = tmp_path_factory.mktemp("bad")
+    p = SimpleNamespace(root=d, data=pipeline_prefix.data, views=pipeline_prefix.views,
+                        rel=pipeline_prefix.rel)  # fmt: skip
     views = dict(np.load(p.views))
     n_src, n_rows = int(views["n_samples"]), views["x"].shape[0]
     p.n_rows = n_rows
@@ -173,11 +164,6 @@ def _no_cuda_reason() -> str | None:
     import torch
 
     return "a CUDA GPU is present" if torch.cuda.is_available() else None
-
-
-def _closed_form_reason() -> str | None:
-    subcommands = cli.build_parser()._subparsers._group_actions[0].choices  # noqa: SLF001
-    return None if "closed-form" in subcommands else "the CLI has no closed-form step yet"
 
 
 CASES: list[Case] = [
@@ -312,7 +298,7 @@ CASES: list[Case] = [
          lambda p, o: ["closed-form", "--views", str(p.views), "--relation", str(p.isolated),
                        "--data", str(p.data), "--method", "barlow_twins", "--model", "linear",
                        "--k", "2", "--out", str(o)],
-         ("isolated", "degree"), skip=_closed_form_reason),
+         ("isolated", "degree")),
     # ---- writing artifacts ----
     Case("output-folder-is-a-file",
          lambda p, o: ["data", "--dataset", "synthetic", "--out", str(p.a_file / "d.npz")],

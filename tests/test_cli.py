@@ -1,6 +1,7 @@
 """The CLI chains the steps end to end and reports user errors in one line (exit status 2)."""
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -15,38 +16,38 @@ def run(*argv: str) -> int:
     return main([str(a) for a in argv])
 
 
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
 @pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
+def pipeline(pipeline_prefix, tmp_path_factory):
+    """The shared prefix (conftest: data, views, relation + stats) and two seeds trained on it."""
+    p = pipeline_prefix
     d = tmp_path_factory.mktemp("cli")
-    assert run("data", "--dataset", "synthetic", "--param", "n_samples=200", "--param", "dim=12",
-               "--out", d / "data.npz") == 0  # fmt: skip
-    assert run("views", "--data", d / "data.npz", "--n-views", "2", "--n-samples", "40",
-               "--out", d / "views.npz") == 0  # fmt: skip
-    assert run("relation", "--views", d / "views.npz", "--kind", "view_pairs",
-               "--out", d / "g.npz", "--stats", d / "g.json") == 0  # fmt: skip
-    assert run("train", "--views", d / "views.npz", "--relation", d / "g.npz",
-               "--data", d / "data.npz", "--relation-stats", d / "g.json",
-               "--method", "vicreg", "--hparam", "gamma=1", "--model", "linear", "--k", "4",
-               "--steps", "15", "--seeds", "0,1", "--tag", "experiment=t", "--tag", "data=syn",
+    assert run("train", "--views", p.views, "--relation", p.rel, "--data", p.data,
+               "--relation-stats", p.stats, "--method", "vicreg", "--hparam", "gamma=1",
+               "--model", "linear", "--k", "4", "--steps", "15", "--seeds", "0,1",
+               "--device", "cpu", "--tag", "experiment=t", "--tag", "data=syn",
                "--out-dir", str(d / "run" / "seed{seed}")) == 0  # fmt: skip
-    return d
+    return SimpleNamespace(prefix=p, run=d / "run", data=p.data, views=p.views, rel=p.rel)
 
 
 def test_every_step_writes_its_artifact_and_provenance(pipeline):
-    d = pipeline
-    for name in ("data.npz", "views.npz", "g.npz"):
-        prov = load_json(provenance_path(d / name))
-        assert list(prov["outputs"]) == [str(d / name)]
+    p = pipeline.prefix
+    for path in (p.data, p.views, p.rel):
+        prov = load_json(provenance_path(path))
+        assert list(prov["outputs"]) == [str(path)]
         assert len(next(iter(prov["outputs"].values()))) == 64  # SHA-256 hex
         assert {"code", "packages", "device", "config", "host"} <= set(prov)
-    assert load_npz(d / "views.npz")["x"].shape == (80, 12)
+    assert load_npz(p.views)["x"].shape == (p.n_rows, p.dim)
     for seed in (0, 1):
-        run_dir = d / "run" / f"seed{seed}"
+        run_dir = pipeline.run / f"seed{seed}"
         arrays = load_npz(run_dir / "embeddings.npz")
-        assert arrays["z_views"].shape == (80, 4) and arrays["weight"].shape == (12, 4)
+        assert arrays["z_views"].shape == (p.n_rows, 4) and arrays["weight"].shape == (p.dim, 4)
         metrics = load_json(run_dir / "metrics.json")
         assert metrics["seed"] == seed and metrics["status"] == "ok"
-        assert metrics["hparams"]["gamma"] == 1 and metrics["relation_stats"]["n_components"] == 40
+        assert metrics["hparams"]["gamma"] == 1
+        assert metrics["relation_stats"]["n_components"] == p.n_src
         assert 0.0 <= metrics["probe_test_accuracy"] <= 1.0
         assert len(pd.read_csv(run_dir / "log.csv")) == 15
         assert load_json(run_dir / "provenance.json")["config"]["seed"] == seed
@@ -54,31 +55,31 @@ def test_every_step_writes_its_artifact_and_provenance(pipeline):
 
 def test_collect_makes_a_tidy_table(pipeline, tmp_path):
     d = pipeline
-    assert run("baseline", "--data", d / "data.npz", "--tag", "data=syn",
-               "--out", d / "baseline.json") == 0  # fmt: skip
+    assert run("baseline", "--data", d.data, "--tag", "data=syn",
+               "--out", tmp_path / "baseline.json") == 0  # fmt: skip
     out = tmp_path / "table.csv"
-    assert run("collect", "--out", out, d / "run/seed0/metrics.json", d / "run/seed1/metrics.json",
-               d / "baseline.json") == 0  # fmt: skip
+    assert run("collect", "--out", out, d.run / "seed0/metrics.json", d.run / "seed1/metrics.json",
+               tmp_path / "baseline.json") == 0  # fmt: skip
     table = pd.read_csv(out)
     assert list(table.columns[:4]) == ["experiment", "data", "dataset", "n_samples"]
     assert sorted(table["method"]) == ["supervised", "vicreg", "vicreg", "whitened"]
     vic = table[table.method == "vicreg"]
     assert set(vic["hparams"]) == {"alpha=25_beta=1_gamma=1"}
-    assert list(vic["seed"]) == [0, 1] and (vic["g_n_components"] == 40).all()
+    assert list(vic["seed"]) == [0, 1] and (vic["g_n_components"] == d.prefix.n_src).all()
 
 
 def test_same_seed_gives_identical_arrays(pipeline, tmp_path):
     d = pipeline
-    assert run("train", "--views", d / "views.npz", "--relation", d / "g.npz", "--method",
+    assert run("train", "--views", d.views, "--relation", d.rel, "--method",
                "vicreg", "--hparam", "gamma=1", "--model", "linear", "--k", "4", "--steps", "15",
-               "--seed", "0", "--out-dir", tmp_path / "again") == 0  # fmt: skip
-    a = load_npz(d / "run/seed0/embeddings.npz")["z_views"]
+               "--seed", "0", "--device", "cpu", "--out-dir", tmp_path / "again") == 0  # fmt: skip
+    a = load_npz(d.run / "seed0/embeddings.npz")["z_views"]
     np.testing.assert_array_equal(a, load_npz(tmp_path / "again/embeddings.npz")["z_views"])
 
 
 def test_user_errors_print_one_line(pipeline, tmp_path, capsys):
     d = pipeline
-    code = run("train", "--views", d / "views.npz", "--relation", d / "g.npz", "--method",
+    code = run("train", "--views", d.views, "--relation", d.rel, "--method",
                "vicreg", "--hparam", "gamma=-1", "--out-dir", tmp_path / "bad")  # fmt: skip
     err = capsys.readouterr().err
     assert code == 2 and "gamma of vicreg must be >= 0" in err and "Traceback" not in err
@@ -89,7 +90,7 @@ def test_user_errors_print_one_line(pipeline, tmp_path, capsys):
 
 def test_diverged_seed_is_recorded_as_failed(pipeline, tmp_path):
     d = pipeline
-    assert run("train", "--views", d / "views.npz", "--relation", d / "g.npz", "--method",
+    assert run("train", "--views", d.views, "--relation", d.rel, "--method",
                "vicreg", "--model", "linear", "--optimizer", "sgd", "--lr", "1e30", "--steps",
                "30", "--seeds", "0", "--out-dir", str(tmp_path / "s{seed}")) == 0  # fmt: skip
     record = json.loads((tmp_path / "s0/metrics.json").read_text())
@@ -105,3 +106,87 @@ def test_argument_parsers():
         parse_pairs(["novalue"], "--hparam")
     with pytest.raises(ConfigError, match="comma-separated"):
         parse_seeds("a,b")
+
+
+# --------------------------------------------------------------------------------------------
+# closed-form: the success path (the twin a trained run is compared with)
+# --------------------------------------------------------------------------------------------
+def test_closed_form_linear_twin_is_lpp_and_probes_it(pipeline, tmp_path):
+    """vicreg + linear -> the LPP twin: the stored W* is closed_form's LPP solution of the same
+    views and G with the resolved hyperparameters, the summary probes X W*, the record covers it."""
+    from spectral_ssl import closed_form
+    from spectral_ssl.audit import audit
+    from spectral_ssl.data import load_dataset
+    from spectral_ssl.evaluation import linear_probe
+    from spectral_ssl.relations import load_relation
+    from spectral_ssl.views import load_views
+
+    out, summary = tmp_path / "cf" / "k4.npz", tmp_path / "cf" / "k4.json"
+    assert run("closed-form", "--views", pipeline.views, "--relation", pipeline.rel,
+               "--data", pipeline.data, "--method", "vicreg", "--model", "linear",
+               "--hparam", "gamma=1", "--k", "4", "--summary", summary,
+               "--out", out) == 0  # fmt: skip
+    arrays = load_npz(out)
+    assert str(arrays["method"]) == "vicreg_sq_linear" and not bool(arrays["containing"])
+    views = load_views(pipeline.views)
+    edges, n_nodes, weights = load_relation(pipeline.rel)
+    lpp = closed_form.lpp_solution(views.x, edges, 4, alpha=25.0, gamma=1.0, weights=weights)
+    np.testing.assert_allclose(arrays["weights"], lpp.weights, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(arrays["reference"], arrays["weights"])
+    np.testing.assert_allclose(arrays["eigenvalues"], lpp.eigenvalues, rtol=1e-10)
+    assert int(arrays["predicted_rank"]) == lpp.predicted_rank
+    record = load_json(summary)
+    assert record["method"] == "twin:lpp" and record["cf_method"] == "vicreg_sq_linear"
+    assert record["hparams"] == {"alpha": 25.0, "beta": 1.0, "gamma": 1.0}
+    train_ds, test_ds = load_dataset(pipeline.data)
+    probe = linear_probe(train_ds.x @ lpp.weights, train_ds.y, test_ds.x @ lpp.weights, test_ds.y)
+    assert record["probe_test_accuracy"] == probe["test_accuracy"]
+    prov = load_json(provenance_path(out))
+    assert prov["config"]["step"] == "closed-form" and prov["config"]["twin"] == "vicreg_sq_linear"
+    assert set(prov["outputs"]) == {str(out), str(summary)}
+    assert audit(tmp_path / "cf").ok
+
+
+def test_closed_form_free_twin_on_a_tied_spectrum_stores_the_whole_eigenspace(pipeline, tmp_path):
+    """vicreg + free on the 2-view graph: the K-th smallest non-trivial Laplacian eigenvalue (0)
+    has multiplicity n_src - 1, so the reference is that whole null space (containing)."""
+    from spectral_ssl.relations import laplacian, load_relation
+
+    out = tmp_path / "free.npz"
+    assert run("closed-form", "--views", pipeline.views, "--relation", pipeline.rel,
+               "--method", "vicreg", "--model", "free", "--k", "4", "--out", out) == 0  # fmt: skip
+    arrays = load_npz(out)
+    assert str(arrays["method"]) == "vicreg_sq" and bool(arrays["containing"])
+    ref = arrays["reference"]
+    n_src, n_rows = pipeline.prefix.n_src, pipeline.prefix.n_rows
+    assert ref.shape == (n_rows, n_src - 1)  # components minus the constant vector
+    edges, n_nodes, _ = load_relation(pipeline.rel)
+    np.testing.assert_allclose(laplacian(edges, n_nodes) @ ref, 0.0, atol=1e-10)
+    np.testing.assert_allclose(ref.T @ ref, np.eye(n_src - 1), atol=1e-10)
+    np.testing.assert_allclose(ref.sum(axis=0), 0.0, atol=1e-10)  # orthogonal to 1
+    assert arrays["embedding"].shape == (n_rows, 4)
+
+
+def test_train_with_closed_form_reports_the_angles(pipeline, tmp_path):
+    """A linear run compared with its LPP twin: angles and ranks in metrics.json."""
+    cf = tmp_path / "k4.npz"
+    assert run("closed-form", "--views", pipeline.views, "--relation", pipeline.rel,
+               "--method", "vicreg", "--model", "linear", "--hparam", "gamma=1", "--k", "4",
+               "--out", cf) == 0  # fmt: skip
+    assert run("train", "--views", pipeline.views, "--relation", pipeline.rel, "--method",
+               "vicreg", "--hparam", "gamma=1", "--model", "linear", "--k", "4", "--steps", "5",
+               "--device", "cpu", "--closed-form", cf,
+               "--out-dir", tmp_path / "r") == 0  # fmt: skip
+    metrics = load_json(tmp_path / "r" / "metrics.json")
+    assert metrics["cf_method"] == "vicreg_sq_linear" and metrics["cf_containing"] is False
+    assert 0.0 <= metrics["angle_mean_deg"] <= metrics["angle_max_deg"] <= 90.0
+    assert metrics["cf_rank"] == 4 and 1 <= metrics["learned_rank"] <= 4
+
+
+def test_identities_subcommand_writes_the_checks_within_tolerance(tmp_path):
+    out = tmp_path / "identities.csv"
+    assert run("identities", "--out", out) == 0
+    table = pd.read_csv(out)
+    assert set(table["claim"]) == {"C1", "C6", "C10", "C15"}
+    assert (table["value"] <= table["tolerance"]).all(), table
+    assert load_json(provenance_path(out))["config"] == {"step": "identities", "seed": 0}

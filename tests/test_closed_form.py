@@ -23,7 +23,7 @@ from spectral_ssl.losses import (
 from spectral_ssl.relations import adjacency, knn_graph, laplacian, random_graph, view_pairs
 from spectral_ssl.subspaces import compare_subspaces, principal_angles
 
-torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")  # scoped: restored after the module
 
 
 def lbfgs(loss_fn, init: np.ndarray, max_iter: int = 5000) -> tuple[np.ndarray, float]:

@@ -20,9 +20,8 @@ CONDA_PYTHON = "3.11.7"  # environment.yml pins python 3.11, the interpreter CI 
 
 def project_requirements() -> list[Requirement]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    return [
-        Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]
-    ]
+    names = project["dependencies"] + project["optional-dependencies"]["test"]
+    return [Requirement(r) for r in names]
 
 
 def locked_versions(python: str = CONDA_PYTHON) -> dict[str, str]:

@@ -126,11 +126,26 @@ def test_probe_ignores_constant_columns_and_single_class():
     assert single["train_accuracy"] == 1.0 and math.isnan(single["test_accuracy"])
 
 
-def test_supervised_baseline_is_the_probe_on_raw_x():
-    x, y = _blobs(seed=3)
-    assert supervised_baseline(x[:200], y[:200], x[200:], y[200:]) == linear_probe(
-        x[:200], y[:200], x[200:], y[200:]
-    )
+def test_supervised_baseline_is_standardised_logistic_regression_on_raw_x():
+    """Its documented behaviour, refitted independently with scikit-learn: multinomial logistic
+    regression (lbfgs, C = 1) on X standardised with the training mean and std."""
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = _blobs(n_per=150, dim=5, sep=2.0, seed=3)  # overlapping: accuracy well below 1
+    x = x * np.array([1.0, 1000.0, 0.001, 5.0, 1.0])  # scales that standardisation must undo
+    xt, yt, xs, ys = x[:300], y[:300], x[300:], y[300:]
+    mean, std = xt.mean(axis=0), xt.std(axis=0)
+    clf = LogisticRegression(C=1.0, max_iter=5000).fit((xt - mean) / std, yt)
+    expected_train = float(np.mean(clf.predict((xt - mean) / std) == yt))
+    expected_test = float(np.mean(clf.predict((xs - mean) / std) == ys))
+    assert 0.5 < expected_test < 0.97  # a discriminating case, not a trivially perfect one
+    out = supervised_baseline(xt, yt, xs, ys)
+    assert out["train_accuracy"] == pytest.approx(expected_train, abs=1 / 300)
+    assert out["test_accuracy"] == pytest.approx(expected_test, abs=1 / 150)
+    assert out["converged"] is True
+    # C is the inverse penalty: a tiny C shrinks the model towards the majority vote
+    weak = supervised_baseline(xt, yt, xs, ys, c=1e-6)
+    assert weak["train_accuracy"] < out["train_accuracy"]
 
 
 def test_pca_whiten_gives_identity_covariance():

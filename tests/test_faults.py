@@ -37,10 +37,12 @@ import pytest
 from spectral_ssl import audit as audit_mod
 from spectral_ssl import cli
 from spectral_ssl.audit import audit, main_audit
+from spectral_ssl.training import TEST_BLOCK_ENV
 
 RUN_FILES = ("embeddings.npz", "snapshots.npz", "model.pt", "log.csv", "metrics.json")
 VOLATILE_METRICS = ("wall_time_s", "run_dir")  # depend on the clock and the folder
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+REPO = Path(__file__).resolve().parents[1]
 SUBPROCESS_ENV = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
 
 
@@ -55,15 +57,9 @@ def _ok(argv: list[str]) -> None:
 
 
 @pytest.fixture(scope="module")
-def inputs(tmp_path_factory: pytest.TempPathFactory) -> SimpleNamespace:
-    """A tiny synthetic pipeline prefix with absolute paths: data, views, relation."""
-    d = tmp_path_factory.mktemp("inputs")
-    p = SimpleNamespace(data=d / "data.npz", views=d / "views.npz", rel=d / "g.npz")
-    _ok(["data", "--dataset", "synthetic", "--param", "n_samples=80", "--param", "dim=16",
-         "--out", str(p.data)])  # fmt: skip
-    _ok(["views", "--data", str(p.data), "--n-views", "2", "--out", str(p.views)])
-    _ok(["relation", "--views", str(p.views), "--kind", "view_pairs", "--out", str(p.rel)])
-    return p
+def inputs(pipeline_prefix: SimpleNamespace) -> SimpleNamespace:
+    """The shared synthetic pipeline prefix (conftest): data, views, relation, absolute paths."""
+    return pipeline_prefix
 
 
 def train_args(p: SimpleNamespace, out_dir: str, *, seeds: str = "0", steps: int = 40,
@@ -120,7 +116,7 @@ def kill_group(proc: subprocess.Popen) -> None:
 # SIGKILL during an atomic write
 # --------------------------------------------------------------------------------------------
 SLOW_WRITER = """
-import sys, time
+import os, sys, threading
 from pathlib import Path
 from spectral_ssl.io import atomic_path
 final, marker = sys.argv[1], Path(sys.argv[2])
@@ -128,8 +124,10 @@ with atomic_path(final, suffix=".npz") as tmp:
     with open(tmp, "wb") as fh:
         fh.write(b"PK\\x03\\x04" + b"half-written" * 1000)
         fh.flush()
-        marker.write_text(str(tmp))
-        time.sleep(120)
+        # the marker appears complete or not at all (written aside, then renamed)
+        Path(str(marker) + ".part").write_text(str(tmp))
+        os.replace(str(marker) + ".part", marker)
+        threading.Event().wait()  # mid-write until killed
 """
 
 
@@ -191,10 +189,16 @@ rule train:
 
 @pytest.mark.slow
 def test_sigkill_during_training_then_rerun_incomplete(inputs: SimpleNamespace, tmp_path: Path):
-    """Node failure while seed 1 trains: Snakemake and the job are SIGKILLed together."""
-    steps = 400
+    """Node failure while seed 1 trains: Snakemake and the job are SIGKILLed together.
+
+    Synchronised on events, not on timing: SPECTRAL_SSL_TEST_BLOCK makes the trainer of seed 1
+    write ``blocked`` when it reaches step BLOCK_AT and wait there; the kill lands then, on
+    every machine, however fast. Seed 0 has finished by then (the seeds run one after the
+    other in one process).
+    """
+    steps, block_at = 40, 15
     ref_dir = tmp_path / "ref"
-    ref = subprocess.Popen(  # the uninterrupted reference, run alongside
+    ref = subprocess.Popen(  # the uninterrupted reference, run alongside (no block)
         [sys.executable, "-m", "spectral_ssl",
          *train_args(inputs, str(ref_dir / "seed{seed}"), seeds="0,1", steps=steps)],
         env=SUBPROCESS_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -206,20 +210,23 @@ def test_sigkill_during_training_then_rerun_incomplete(inputs: SimpleNamespace, 
     config = ["--config", f"python={sys.executable}", f"views={inputs.views}",
               f"relation={inputs.rel}", f"data={inputs.data}", f"steps={steps}"]  # fmt: skip
     run = wf / "runs"
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    blocking_env = {**SUBPROCESS_ENV, TEST_BLOCK_ENV: f"1:{block_at}:{gate}"}
     try:
         sm = subprocess.Popen(
-            [*SNAKEMAKE, "--cores", "1", *config], cwd=wf, env=SUBPROCESS_ENV,
+            [*SNAKEMAKE, "--cores", "1", *config], cwd=wf, env=blocking_env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )  # fmt: skip
         try:
-            # seed 0 is complete once its provenance record exists; seed 1 is then training
-            wait_for((run / "seed0" / "provenance.json").exists, 240, "seed 0 to finish", sm)
-            time.sleep(0.3)
+            wait_for((gate / "blocked").exists, 240, f"seed 1 to reach step {block_at}", sm)
         finally:
             kill_group(sm)
+        assert (gate / "blocked").read_text().split()[:2] == ["1", str(block_at)]
+        assert not (gate / "release").exists()
+        assert (run / "seed0" / "provenance.json").is_file(), "seed 0 had not finished"
         # 1. no partial artifact of seed 1 under a final name (temporary files are hidden)
         seed1 = run / "seed1"
-        assert not (seed1 / "metrics.json").exists(), "seed 1 finished before the kill"
         present = [n for n in RUN_FILES if (seed1 / n).exists()]
         assert present == [], f"partial artifacts of the killed run: {present}"
         leftovers = [f for f in seed1.iterdir()] if seed1.is_dir() else []
@@ -337,7 +344,7 @@ def test_run_provenance_record(twin_runs: tuple[Path, Path], inputs: SimpleNames
     assert config["method"] == "vicreg" and config["seed"] == 3 and config["k"] == 4
     assert config["hparams"] == {"alpha": 25.0, "beta": 1.0, "gamma": 25.0}
     assert {"model", "optimizer", "lr", "steps", "device", "precision"} <= set(config)
-    assert "commit" in prov["code"]  # None only outside a git checkout
+    assert prov["code"] == expected_code_record()
     assert prov["spectral_ssl"]
     assert prov["packages"]["torch"] and prov["packages"]["numpy"]
     device = prov["device"]
@@ -356,6 +363,49 @@ def test_run_provenance_record(twin_runs: tuple[Path, Path], inputs: SimpleNames
     data_prov = json.loads(cli.provenance_path(inputs.data).read_text())
     assert data_prov["config"]["step"] == "data" and data_prov["config"]["dataset"] == "synthetic"
     assert data_prov["outputs"] == {str(inputs.data): cli.sha256(inputs.data)}
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                          timeout=30, check=False)  # fmt: skip
+
+
+def expected_code_record(root: Path = REPO) -> dict[str, Any]:
+    """What provenance must record for the checkout at ``root``, asked of git independently."""
+    head = _git(root, "rev-parse", "HEAD")
+    if head.returncode != 0:
+        return {"commit": None}
+    status = _git(root, "status", "--porcelain", "--untracked-files=no")
+    assert status.returncode == 0, status.stderr
+    return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+
+
+def test_provenance_code_record_names_commit_and_dirty_flag(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """git_commit() on a throw-away checkout: the HEAD commit, then dirty after an edit."""
+    from spectral_ssl import provenance
+
+    repo = tmp_path / "checkout"
+    module = repo / "src" / "spectral_ssl" / "provenance.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("# tracked\n")
+    for args in (
+        ("init", "-q"),
+        ("add", "-A"),
+        ("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "one"),
+    ):
+        assert _git(repo, *args).returncode == 0, args  # fmt: skip
+    monkeypatch.setattr(provenance, "__file__", str(module))
+    head = _git(repo, "rev-parse", "HEAD").stdout.strip()
+    assert re.fullmatch(r"[0-9a-f]{40}", head)
+    assert provenance.git_commit() == {"commit": head, "dirty": False}
+    (repo / "untracked.txt").write_text("not part of the code\n")
+    assert provenance.git_commit() == {"commit": head, "dirty": False}
+    module.write_text("# edited\n")
+    assert provenance.git_commit() == {"commit": head, "dirty": True}
+    monkeypatch.setattr(provenance, "__file__", str(tmp_path / "nogit" / "a" / "b" / "p.py"))
+    assert provenance.git_commit() == {"commit": None}
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,8 +8,11 @@ the workflow and, at the same time, the same targets locally in another copy, th
 - every job except the local ``all`` rule was a SLURM job: Snakemake's "submitted with SLURM
   jobid N" lines, ``scontrol show job N`` (COMPLETED, exit code 0:0, the rule in the comment;
   accounting is off, so ``sacct`` cannot be used, but slurmctld keeps finished jobs for
-  MinJobAge = 600 s), the plugin's per-job log ``.snakemake/slurm_logs/rule_X/.../N.log``, and
-  each rule's own log file written while its SLURM job was running;
+  MinJobAge, set an hour above the run's time limit so that no job is purged before it is
+  checked), the plugin's per-job log ``.snakemake/slurm_logs/rule_X/.../N.log`` (the job's own
+  stdout: it names the rule, its log file and the job's completion), and each rule's own log
+  file, last written before that job's stdout was (file times of one filesystem, compared at
+  nanosecond resolution: never against SLURM's whole-second job times);
 - the outputs equal the local run's: every array of every .npz bit for bit, and the metric
   tables without their wall-time columns.
 
@@ -19,8 +22,8 @@ stay within a few minutes on two cores; ``SPECTRAL_SSL_SLURM_TARGETS=all`` runs 
 config (or name any targets, space-separated). Every subprocess has a hard
 timeout (``SPECTRAL_SSL_SLURM_TIMEOUT``, default 900 s for each Snakemake run).
 
-Skipped, with the reason, where a cluster cannot start (not root, binaries missing: run
-``.ci/slurm-setup.sh``).
+Skipped, with the reason, only where SLURM cannot run here at all (not root, binaries missing:
+run ``.ci/slurm-setup.sh``); where it is installed, a cluster that will not start fails.
 """
 
 from __future__ import annotations
@@ -34,7 +37,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 
 import numpy as np
@@ -80,8 +82,7 @@ def test_profile_settings() -> None:
     defaults = dict(item.split("=", 1) for item in profile["default-resources"])
     assert {"runtime", "mem_mb", "slurm_account", "slurm_partition"} <= set(defaults)
     rules = workflow_rules()
-    if not rules:
-        pytest.skip("no workflow rules found (Snakefile missing)")
+    assert len(rules) >= 12, f"workflow rules not found: {sorted(rules)}"
     missing = sorted(rules - LOCAL_RULES - set(profile["set-resources"]))
     assert not missing, f"rules without per-rule SLURM resources in the profile: {missing}"
     for rule, res in profile["set-resources"].items():
@@ -96,15 +97,18 @@ def test_profile_settings() -> None:
 # --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[SlurmCluster]:
+    """A private one-node cluster. Skipped only where SLURM cannot run here at all (not root,
+    binaries or the munge user missing: the reason says which); once SLURM is installed, a
+    cluster that does not start is a failure, so CI cannot go green without these tests."""
     reason = unavailable_reason()
     if reason:
         pytest.skip(f"no local SLURM cluster: {reason}")
-    c = SlurmCluster()
+    c = SlurmCluster(min_job_age=int(RUN_TIMEOUT) + 3600)  # no purge during any run
     try:
         c.start(timeout=90)
     except (ClusterError, OSError) as exc:
         c.stop()
-        pytest.skip(f"no local SLURM cluster: slurmctld/slurmd could not start: {exc}")
+        pytest.fail(f"SLURM is installed but the local cluster did not start: {exc}")
     try:
         yield c
     finally:
@@ -211,10 +215,6 @@ def deterministic_table(path: Path) -> pd.DataFrame:
     return table.drop(columns=[c for c in table.columns if "time" in c])
 
 
-def slurm_time(text: str) -> float:
-    return datetime.fromisoformat(text).timestamp()  # scontrol prints local time
-
-
 def default_targets(config_path: Path) -> list[str]:
     """The table of the smallest CI experiment that has closed forms (fewest datasets, then
     fewest training cells), so that every kind of step runs: data, views, relation, closed
@@ -242,8 +242,6 @@ def default_targets(config_path: Path) -> list[str]:
 @pytest.mark.slurm
 @pytest.mark.slow
 def test_ci_workflow_on_slurm_matches_local_run(cluster: SlurmCluster, tmp_path: Path) -> None:
-    if not (ROOT / "Snakefile").is_file() or not (ROOT / CI_CONFIG).is_file():
-        pytest.skip("the workflow (Snakefile, tests/config/ci.yaml) is not there yet")
     slurm_dir = copy_workflow(tmp_path / "slurm")
     local_dir = copy_workflow(tmp_path / "local")
     env = {**cluster.env, "SNAKEMAKE_SLURM_PARTITION": "debug", "PYTHONUNBUFFERED": "1"}
@@ -283,13 +281,18 @@ def test_ci_workflow_on_slurm_matches_local_run(cluster: SlurmCluster, tmp_path:
         assert info["Partition"] == "debug"  # from SNAKEMAKE_SLURM_PARTITION
         job_logs = list((log_dir / f"rule_{job['rule']}").rglob(f"{sid}.log"))
         assert len(job_logs) == 1, f"no plugin log for SLURM job {sid} ({job['rule']})"
-        assert f"rule {job['rule']}:" in job_logs[0].read_text(errors="replace")
+        job_stdout = job_logs[0].read_text(errors="replace")
+        assert f"rule {job['rule']}:" in job_stdout, job_stdout[-2000:]
+        assert "Finished job" in job_stdout, job_stdout[-2000:]
         # the rule's own log (written by its shell command; Snakemake touches the outputs of
-        # remote jobs afterwards, so their mtimes say nothing) was written inside the job
-        begin, end = slurm_time(info["StartTime"]) - 2, slurm_time(info["EndTime"]) + 2
+        # remote jobs afterwards, so their mtimes say nothing) is named by the job and was
+        # last written no later than the job's stdout, which the job writes after the command
         for log in job["logs"]:
-            mtime = (slurm_dir / log).stat().st_mtime
-            assert begin <= mtime <= end, f"{log} not written during SLURM job {sid}"
+            assert log in job_stdout, f"SLURM job {sid} does not name its log {log}"
+            log_ns = (slurm_dir / log).stat().st_mtime_ns
+            assert log_ns <= job_logs[0].stat().st_mtime_ns, (
+                f"{log} was written after SLURM job {sid} ended"
+            )
         assert all((slurm_dir / out).exists() for out in job["outputs"]), job["outputs"]
 
     # 2. the provenance records of the SLURM run match its files
@@ -315,8 +318,6 @@ def test_ci_workflow_on_slurm_matches_local_run(cluster: SlurmCluster, tmp_path:
 @pytest.mark.slurm
 def test_bad_config_stops_before_any_slurm_job(cluster: SlurmCluster, tmp_path: Path) -> None:
     """An unknown config key stops `snakemake --profile profiles/slurm` before any sbatch."""
-    if not (ROOT / "Snakefile").is_file() or not (ROOT / CI_CONFIG).is_file():
-        pytest.skip("the workflow (Snakefile, tests/config/ci.yaml) is not there yet")
     wf = copy_workflow(tmp_path / "wf")
     config = yaml.safe_load((wf / CI_CONFIG).read_text())
     config["training"]["epochs"] = 3
@@ -330,5 +331,6 @@ def test_bad_config_stops_before_any_slurm_job(cluster: SlurmCluster, tmp_path: 
     assert proc.returncode != 0
     assert "invalid configuration" in out and "epochs" in out, out[-3000:]
     assert "Traceback" not in out
-    assert {j["JobId"] for j in cluster.jobs()} == before, "a job was submitted"
+    after = {j["JobId"] for j in cluster.jobs()}
+    assert after <= before, f"jobs were submitted: {sorted(after - before)}"
     assert not (wf / "results").exists()

@@ -1,16 +1,24 @@
 """Trainer: every method lowers its loss, VICReg features beat random features, determinism."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
+from sklearn.datasets import make_swiss_roll
 
+from spectral_ssl.closed_form import vicreg_solution
 from spectral_ssl.data import make_dataset, subsample, train_test_split
 from spectral_ssl.errors import ConfigError, DataError, TrainingDivergedError
 from spectral_ssl.evaluation import linear_probe
+from spectral_ssl.losses import vicreg_squared_loss
 from spectral_ssl.models import build_model, embed
-from spectral_ssl.relations import view_pairs
+from spectral_ssl.relations import knn_graph, view_pairs
+from spectral_ssl.subspaces import compare_subspaces
 from spectral_ssl.training import METHODS, TrainConfig, resolve_device, train
 from spectral_ssl.views import make_views
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
@@ -54,11 +62,13 @@ def test_vicreg_features_beat_random_features(digits):
 def test_same_seed_same_embeddings_on_cpu(digits):
     _, _, views = digits
     edges = view_pairs(views.n_samples, views.n_views)
-    config = TrainConfig(method="simclr", model="mlp", k=8, steps=10, batch_size=128, seed=3)
+    config = TrainConfig(
+        method="simclr", model="mlp", k=8, steps=10, batch_size=128, seed=3, device="cpu"
+    )  # bit-identity is promised on the CPU only
     z1 = embed(train(views.x, edges, config, source=views.source).model, views.x)
     z2 = embed(train(views.x, edges, config, source=views.source).model, views.x)
     np.testing.assert_array_equal(z1, z2)
-    other = TrainConfig(method="simclr", model="mlp", k=8, steps=10, batch_size=128, seed=4)
+    other = dataclasses.replace(config, seed=4)
     assert not np.array_equal(
         z1, embed(train(views.x, edges, other, source=views.source).model, views.x)
     )
@@ -134,12 +144,94 @@ def test_device_resolution():
             resolve_device("cuda")
 
 
+@pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_training_matches_cpu_closely(digits):
+    """The same fp64 run on the CPU and on CUDA: the loss curves agree to 1e-6."""
     _, _, views = digits
     edges = view_pairs(views.n_samples, views.n_views)
     for method in METHODS:
-        config = TrainConfig(method=method, model="linear", k=8, steps=5, precision="fp64")
-        cpu = train(views.x, edges, config).log["loss"].to_numpy()
-        gpu = train(views.x, edges, TrainConfig(**{**config.__dict__, "device": "cuda"}))
-        np.testing.assert_allclose(gpu.log["loss"].to_numpy(), cpu, rtol=1e-6)
+        config = TrainConfig(method=method, model="linear", k=8, steps=5, precision="fp64",
+                             device="cpu")  # fmt: skip
+        cpu = train(views.x, edges, config)
+        gpu = train(views.x, edges, dataclasses.replace(config, device="cuda"))
+        assert cpu.device == "cpu" and gpu.device.startswith("cuda"), (cpu.device, gpu.device)
+        assert next(gpu.model.parameters()).device.type == "cuda"
+        np.testing.assert_allclose(
+            gpu.log["loss"].to_numpy(), cpu.log["loss"].to_numpy(), rtol=1e-6, err_msg=method
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# L-BFGS in float64 reaches the known optimum; weighted edges change the problem solved
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def swiss_graph():
+    """kNN graph (k = 8) of 120 swiss-roll points and symmetric positive edge weights."""
+    x = make_swiss_roll(120, random_state=0)[0]
+    edges = knn_graph(x, 8)
+    rng = np.random.default_rng(0)
+    w_pair = rng.uniform(0.2, 3.0, (120, 120))
+    w_pair = np.triu(w_pair, 1) + np.triu(w_pair, 1).T
+    return edges, w_pair[edges[0], edges[1]]
+
+
+@pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
+def test_lbfgs_fp64_free_vicreg_reaches_the_closed_form(swiss_graph, weighted):
+    """Free Z, VICReg surrogate, L-BFGS in float64: the trained Z attains the closed-form
+    minimum of *its* graph (weighted or not) and spans the closed-form subspace."""
+    edges, w = swiss_graph
+    weights = w if weighted else None
+    n, k, alpha, gamma = 120, 3, 1.0, 0.5  # full predicted rank for both graphs
+    sol = vicreg_solution(edges, n, k, alpha=alpha, gamma=gamma, weights=weights)
+    other = vicreg_solution(edges, n, k, alpha=alpha, gamma=gamma,
+                            weights=None if weighted else w)  # fmt: skip
+    assert abs(sol.minimum - other.minimum) > 1e-2 * abs(sol.minimum)  # the weights matter
+    config = TrainConfig(method="vicreg_sq", hparams={"alpha": alpha, "gamma": gamma},
+                         model="free", k=k, optimizer="lbfgs", lr=1.0, steps=60,
+                         precision="fp64", device="cpu", snapshot_every=60)  # fmt: skip
+    result = train(np.zeros((n, 1)), edges, config, weights=weights)
+    assert all(p.dtype == torch.float64 for p in result.model.parameters())
+    assert list(result.snapshot_steps) == [0, 60]
+    z = result.snapshots[-1]
+    loss = float(vicreg_squared_loss(torch.as_tensor(z), edges, alpha=alpha, gamma=gamma,
+                                     weights=weights))  # fmt: skip
+    assert abs(loss - sol.minimum) <= 1e-8 * abs(sol.minimum), (loss, sol.minimum)
+    assert abs(float(result.log["loss"].iloc[-1]) - sol.minimum) <= 1e-6 * abs(sol.minimum)
+    cmp = compare_subspaces(z, sol.embedding)
+    assert cmp.rank_a == cmp.rank_b == sol.predicted_rank == k
+    assert cmp.max_angle < 1e-2  # degrees
+
+
+def test_weighted_edges_equal_a_scaled_gamma():
+    """With every weight equal to 2 the VICReg surrogate is the unweighted one with 2 gamma:
+    train() must pass the weights to the loss (same init, same steps, same trajectory)."""
+    x = np.random.default_rng(0).normal(size=(40, 5))
+    edges = view_pairs(20, 2)
+    base = dict(method="vicreg_sq", model="linear", k=3, steps=25, lr=1e-2, precision="fp64",
+                device="cpu")  # fmt: skip
+    weighted = train(x, edges, TrainConfig(**base, hparams={"alpha": 1.0, "gamma": 1.0}),
+                     weights=np.full(edges.shape[1], 2.0))  # fmt: skip
+    scaled = train(x, edges, TrainConfig(**base, hparams={"alpha": 1.0, "gamma": 2.0}))
+    plain = train(x, edges, TrainConfig(**base, hparams={"alpha": 1.0, "gamma": 1.0}))
+    np.testing.assert_allclose(weighted.log["loss"], scaled.log["loss"], rtol=1e-10)
+    assert not np.allclose(weighted.log["loss"], plain.log["loss"], rtol=1e-3)
+
+
+def test_test_block_hook_marks_the_step_and_waits_for_release(tmp_path, monkeypatch):
+    """SPECTRAL_SSL_TEST_BLOCK (used by the fault tests): the named seed writes ``blocked`` at
+    the named step and continues once ``release`` exists; other seeds are not affected."""
+    import os
+
+    from spectral_ssl.training import TEST_BLOCK_ENV
+
+    x = np.random.default_rng(0).normal(size=(20, 3))
+    config = TrainConfig(method="vicreg", model="linear", k=2, steps=6, device="cpu", seed=1)
+    monkeypatch.setenv(TEST_BLOCK_ENV, f"0:3:{tmp_path}")
+    train(x, view_pairs(10, 2), config)  # seed 1: not the one named
+    assert not (tmp_path / "blocked").exists()
+    (tmp_path / "release").touch()  # released beforehand: the run marks the step and goes on
+    result = train(x, view_pairs(10, 2), dataclasses.replace(config, seed=0))
+    assert len(result.log) == 6
+    assert (tmp_path / "blocked").read_text().split() == ["0", "3", str(os.getpid())]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked", "release"]

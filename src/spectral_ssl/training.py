@@ -9,9 +9,11 @@ the method, hyperparameters, step and term.
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -146,6 +148,7 @@ def train(
         steps = tqdm(steps, desc=f"{config.method}", leave=False)
     model.train()
     for step in steps:
+        _test_block(config.seed, step)
         if config.snapshot_every and step % config.snapshot_every == 0:
             snapshots.append((step, _embed_rows(model, x_t)))
         index, batch_edges, batch_weights = batches.next()
@@ -182,6 +185,30 @@ def train(
         np.array([s for s, _ in snapshots], dtype=np.int64),
         np.stack([z for _, z in snapshots]) if snapshots else np.zeros((0, n_rows, k)),
     )
+
+
+TEST_BLOCK_ENV = "SPECTRAL_SSL_TEST_BLOCK"
+
+
+def _test_block(seed: int, step: int) -> None:
+    """Test-only fault injection, inert unless ``SPECTRAL_SSL_TEST_BLOCK="SEED:STEP:DIR"`` is set.
+
+    The run of seed SEED, on reaching step STEP, writes ``DIR/blocked`` (atomically: seed, step,
+    pid) and waits until ``DIR/release`` exists, so that a test can kill a run mid-training on
+    an event instead of guessing how fast this machine trains.
+    """
+    spec = os.environ.get(TEST_BLOCK_ENV)
+    if not spec:
+        return
+    want_seed, want_step, folder = spec.split(":", 2)
+    if int(want_seed) != seed or int(want_step) != step:
+        return
+    folder_path = Path(folder)
+    tmp = folder_path / f".blocked.{os.getpid()}"
+    tmp.write_text(f"{seed} {step} {os.getpid()}\n")
+    os.replace(tmp, folder_path / "blocked")
+    while not (folder_path / "release").exists():
+        time.sleep(0.05)
 
 
 @torch.no_grad()
