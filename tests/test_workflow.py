@@ -297,6 +297,8 @@ BAD_CONFIGS = [
     ("undefined model", lambda c: c["models"].pop("mlp"), ["experiments.low_data.models", "mlp"]),
     ("reserved experiment name", lambda c: c["experiments"].update(cost=c["experiments"]["rank"]),
      ["experiments.cost"]),
+    ("unknown data mode", lambda c: c["experiments"]["optimal"].update(data="once"),
+     ["experiments.optimal.data", "once"]),
 ]  # fmt: skip
 
 
