@@ -190,3 +190,145 @@ def test_identities_subcommand_writes_the_checks_within_tolerance(tmp_path):
     assert set(table["claim"]) == {"C1", "C6", "C10", "C15"}
     assert (table["value"] <= table["tolerance"]).all(), table
     assert load_json(provenance_path(out))["config"] == {"step": "identities", "seed": 0}
+
+
+def test_a_seed_draws_the_data_and_fixed_mode_reuses_one_draw(tmp_path, capsys):
+    """Data seeds 0 and 1 give different datasets, splits, subsamples, views and sampled
+    graphs, the same seed the same files; `train` with {seed} in its inputs reads each run
+    seed's draw (data_seed = seed), without {seed} one draw for all (--data-seed)."""
+    from spectral_ssl.data import load_dataset
+    from spectral_ssl.relations import load_relation
+    from spectral_ssl.views import load_views
+
+    def prepare(seed: int, name: str) -> None:
+        d = tmp_path / name
+        assert (
+            run(
+                "data",
+                "--dataset",
+                "synthetic",
+                "--param",
+                "n_samples=80",
+                "--param",
+                "dim=8",
+                "--seed",
+                seed,
+                "--out",
+                d / f"data/seed{seed}.npz",
+            )
+            == 0
+        )
+        assert (
+            run(
+                "data",
+                "--dataset",
+                "digits",
+                "--param",
+                "n_samples=120",
+                "--seed",
+                seed,
+                "--out",
+                d / f"digits/seed{seed}.npz",
+            )
+            == 0
+        )
+        assert (
+            run(
+                "views",
+                "--data",
+                d / f"data/seed{seed}.npz",
+                "--n-samples",
+                "24",
+                "--seed",
+                seed,
+                "--out",
+                d / f"views/seed{seed}.npz",
+            )
+            == 0
+        )
+        assert run("relation", "--views", d / f"views/seed{seed}.npz", "--kind", "labels",
+                   "--param", "positives_per_row=2", "--seed", seed,
+                   "--out", d / f"rel/seed{seed}.npz",
+                   "--stats", d / f"rel/seed{seed}.json") == 0  # fmt: skip
+
+    for seed in (0, 1):
+        prepare(seed, "a")
+    prepare(0, "b")  # the same seed again
+    a, b = tmp_path / "a", tmp_path / "b"
+
+    def split(path):
+        train, test = load_dataset(path)
+        return np.concatenate([train.x.ravel(), test.x.ravel()])
+
+    for kind in ("data", "digits"):  # generation and split (digits: split and subsample)
+        assert not np.array_equal(split(a / f"{kind}/seed0.npz"), split(a / f"{kind}/seed1.npz"))
+        np.testing.assert_array_equal(
+            split(a / f"{kind}/seed0.npz"), split(b / f"{kind}/seed0.npz")
+        )
+    digits0, digits1 = (load_dataset(a / f"digits/seed{s}.npz")[1].x for s in (0, 1))
+    assert not np.array_equal(digits0, digits1)  # the test split itself moves
+    v0, v1 = (load_views(a / f"views/seed{s}.npz") for s in (0, 1))
+    assert v0.x.shape == v1.x.shape and not np.array_equal(v0.x, v1.x)
+    np.testing.assert_array_equal(v0.x, load_views(b / "views/seed0.npz").x)
+    e0, e1 = (load_relation(a / f"rel/seed{s}.npz")[0] for s in (0, 1))
+    e0b = load_relation(b / "rel/seed0.npz")[0]
+    np.testing.assert_array_equal(e0, e0b)
+    assert load_json(provenance_path(a / "rel/seed1.npz"))["config"]["seed"] == 1
+    # the same views with another seed: another sample of label partners
+    assert (
+        run(
+            "relation",
+            "--views",
+            a / "views/seed0.npz",
+            "--kind",
+            "labels",
+            "--param",
+            "positives_per_row=2",
+            "--seed",
+            "1",
+            "--out",
+            a / "rel/other.npz",
+        )
+        == 0
+    )
+    other = load_relation(a / "rel/other.npz")[0]
+    assert set(map(tuple, other.T)) != set(map(tuple, e0.T))
+
+    common = ["--method", "vicreg", "--model", "linear", "--k", "3", "--steps", "3",
+              "--seeds", "0,1", "--device", "cpu"]  # fmt: skip
+    assert run("train", "--views", a / "views/seed{seed}.npz", "--relation",
+               a / "rel/seed{seed}.npz", "--relation-stats", a / "rel/seed{seed}.json",
+               *common, "--out-dir", tmp_path / "resample/seed{seed}") == 0  # fmt: skip
+    assert (
+        run(
+            "train",
+            "--views",
+            a / "views/seed0.npz",
+            "--relation",
+            a / "rel/seed0.npz",
+            "--data-seed",
+            "0",
+            *common,
+            "--out-dir",
+            tmp_path / "fixed/seed{seed}",
+        )
+        == 0
+    )
+    for seed in (0, 1):
+        resample = load_json(tmp_path / f"resample/seed{seed}/metrics.json")
+        assert resample["seed"] == resample["data_seed"] == seed
+        inputs = load_json(tmp_path / f"resample/seed{seed}/provenance.json")["inputs"]
+        assert sorted(inputs) == sorted(
+            str(a / f"{d}/seed{seed}.{e}")
+            for d, e in (("views", "npz"), ("rel", "npz"), ("rel", "json"))
+        )
+        fixed = load_json(tmp_path / f"fixed/seed{seed}/metrics.json")
+        assert fixed["seed"] == seed and fixed["data_seed"] == 0
+        inputs = load_json(tmp_path / f"fixed/seed{seed}/provenance.json")["inputs"]
+        assert sorted(inputs) == sorted(str(a / f) for f in ("views/seed0.npz", "rel/seed0.npz"))
+    # {seed} in the inputs and --data-seed contradict each other
+    assert run("train", "--views", a / "views/seed{seed}.npz", "--relation",
+               a / "rel/seed{seed}.npz", "--data-seed", "0", *common,
+               "--out-dir", tmp_path / "bad/seed{seed}") == 2  # fmt: skip
+    assert "--data-seed" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()

@@ -373,3 +373,51 @@ def test_c10_check_detects_a_non_regular_graph():
                                                cca_solution(x, edges, 3).directions,
                                                centre=False)["angle_max_deg"]  # fmt: skip
     assert angle["regular"] < 1e-6 and angle["irregular"] > 1e-3, angle
+
+
+def test_collect_pairs_each_run_with_the_references_of_its_data_draw(tmp_path):
+    """Runs of data seeds 0 and 1 get the supervised / whitened / twin accuracies of their own
+    draw; in fixed-data mode (data_seed 0 for both run seeds) both get draw 0's."""
+    import json
+
+    from spectral_ssl.experiments import collect
+
+    def write(name, content):
+        path = tmp_path / name
+        path.write_text(json.dumps(content))
+        return path
+
+    cell = {"data": "syn", "dataset": "syn", "relation": "vp", "model": "linear", "k": 3,
+            "hparams_label": "gamma=1", "hparams": {"gamma": 1}}  # fmt: skip
+    files = []
+    for ds in (0, 1):
+        files.append(write(f"base{ds}.json", [
+            {"dataset": "syn", "data": "syn", "method": m, "model": "linear", "seed": ds,
+             "data_seed": ds, "probe_test_accuracy": acc + ds / 10, "status": "ok"}
+            for m, acc in (("supervised", 0.5), ("whitened", 0.3))]))  # fmt: skip
+        files.append(
+            write(
+                f"cf{ds}.json",
+                {
+                    **cell,
+                    "method": "twin:lpp",
+                    "seed": ds,
+                    "data_seed": ds,
+                    "probe_test_accuracy": 0.7 + ds / 10,
+                },
+            )
+        )
+    for seed, data_seed in ((0, 0), (1, 1), (2, 0)):  # seed 2: a fixed-data run on draw 0
+        files.append(write(f"run{seed}.json", {**cell, "experiment": "e", "method": "vicreg_sq",
+                                               "seed": seed, "data_seed": data_seed,
+                                               "probe_test_accuracy": 0.1}))  # fmt: skip
+    table, _ = collect(files)
+    runs = table[table["method"] == "vicreg_sq"].set_index("seed")
+    for seed, ds in ((0, 0), (1, 1), (2, 0)):
+        assert runs.loc[seed, "data_seed"] == ds
+        assert runs.loc[seed, "ref_supervised_test_accuracy"] == pytest.approx(0.5 + ds / 10)
+        assert runs.loc[seed, "ref_whitened_test_accuracy"] == pytest.approx(0.3 + ds / 10)
+        assert runs.loc[seed, "ref_twin_test_accuracy"] == pytest.approx(0.7 + ds / 10)
+    refs = table[table["method"] != "vicreg_sq"]
+    assert refs["ref_supervised_test_accuracy"].isna().all()
+    assert sorted(refs.loc[refs["method"] == "supervised", "seed"]) == [0, 1]

@@ -28,8 +28,10 @@ FIGURES = (
 )  # fmt: skip
 KEY_COLUMNS = (
     "experiment", "data", "dataset", "n_samples", "relation", "model", "method", "hparams",
-    "alpha", "beta", "gamma", "tau", "seed", "k", "status",
+    "alpha", "beta", "gamma", "tau", "seed", "data_seed", "k", "status",
 )  # fmt: skip
+REF_COLUMNS = ("ref_supervised_test_accuracy", "ref_whitened_test_accuracy",
+               "ref_twin_test_accuracy")  # fmt: skip
 RUN_COLUMNS = (
     "probe_train_accuracy", "probe_test_accuracy", "knn_accuracy", "numerical_rank",
     "effective_rank", "views_numerical_rank", "views_effective_rank", "sv_rel_1", "final_loss",
@@ -98,8 +100,17 @@ def expected_runs(cfg: dict) -> list[dict]:
                 runs.append(dict(experiment=name, data=data, dataset=dataset, relation=relation,
                                  model=model, method=method, hparams=hp or "default", k=k,
                                  closed_form=bool(exp.get("closed_form"))
-                                 and model in ("free", "linear")))  # fmt: skip
+                                 and model in ("free", "linear"),
+                                 fixed=exp.get("data", "resample") == "fixed",
+                                 data_seeds=data_seeds(cfg, exp)))  # fmt: skip
     return runs
+
+
+def data_seeds(cfg: dict, exp: dict) -> list[int]:
+    """Run seed s reads data seed s, or data_seed for every seed when the data is fixed."""
+    if exp.get("data", "resample") == "fixed":
+        return [cfg.get("data_seed", 0)]
+    return list(cfg.get("seeds", [0, 1, 2, 3, 4]))
 
 
 def implied_verdicts(metrics: Path, thr: dict) -> dict[str, str]:
@@ -160,10 +171,15 @@ def test_dry_run_of_the_full_config_expands_the_whole_grid(tmp_path):
     runs = expected_runs(cfg)
     counts = job_counts(output(proc))
     assert counts["train"] == len(runs)  # one job per grid cell, all seeds inside
-    closed = {(r["data"], r["relation"], r["model"], r["method"], r["hparams"], r["k"])
-              for r in runs if r["closed_form"]}  # fmt: skip
-    assert counts["closed_form"] == len(closed)
+    closed = {(r["data"], r["relation"], r["model"], r["method"], r["hparams"], r["k"], seed)
+              for r in runs if r["closed_form"] for seed in r["data_seeds"]}  # fmt: skip
+    assert counts["closed_form"] == len(closed)  # one per data seed, shared across experiments
     assert counts["collect"] == len(cfg["experiments"])
+    datasets = {(r["dataset"], seed) for r in runs for seed in r["data_seeds"]}
+    assert counts["data"] == counts["baseline"] == len(datasets)
+    assert counts["views"] == len({(r["data"], seed) for r in runs for seed in r["data_seeds"]})
+    assert counts["relation"] == len({(r["data"], r["relation"], seed) for r in runs
+                                      for seed in r["data_seeds"]})  # fmt: skip
     for rule in ("data", "views", "relation", "baseline", "cost", "identities", "figures",
                  "claims", "audit", "all"):  # fmt: skip
         assert counts.get(rule, 0) >= 1, rule
@@ -177,11 +193,31 @@ def test_training_jobs_train_every_seed_in_one_process(tmp_path):
     text = output(proc)
     commands = [line for line in text.splitlines() if "spectral-ssl train " in line]
     assert commands
+    cfg = yaml.safe_load(CI_CONFIG.read_text())
+    fixed = {name for name, exp in cfg["experiments"].items() if exp.get("data") == "fixed"}
+    assert fixed and fixed != set(cfg["experiments"])  # the CI config exercises both modes
     for command in commands:
         assert "--seeds 0,1 " in command
         assert "--device cpu" in command
         assert "seed{seed}" in command
+        experiment = re.search(r"--tag experiment=(\S+)", command).group(1)
+        inputs = re.findall(r"--(?:views|relation|relation-stats|data|closed-form) '([^']+)'",
+                            command)  # fmt: skip
+        assert len(inputs) >= 4, command
+        if experiment in fixed:  # every seed reads the files of data_seed
+            assert "--data-seed 0" in command
+            assert all("/seed0" in path and "{seed}" not in path for path in inputs), command
+        else:  # each seed reads its own data draw
+            assert "--data-seed" not in command
+            assert all("seed{seed}" in path for path in inputs), command
     assert re.search(r"--relation-stats \S+\.json", commands[0])
+    # each data-side step runs once per data seed, with that seed
+    for step in ("data", "views", "relation", "closed-form", "baseline"):
+        lines = [line for line in text.splitlines() if f"spectral-ssl {step} " in line]
+        assert lines, step
+        for line in lines:
+            seed = re.search(r"--seed (\d+)", line).group(1)
+            assert f"seed{seed}" in line, line
 
 
 def test_lint_is_clean():
@@ -259,6 +295,8 @@ BAD_CONFIGS = [
     ("undefined model", lambda c: c["models"].pop("mlp"), ["experiments.low_data.models", "mlp"]),
     ("reserved experiment name", lambda c: c["experiments"].update(cost=c["experiments"]["rank"]),
      ["experiments.cost"]),
+    ("unknown data mode", lambda c: c["experiments"]["optimal"].update(data="once"),
+     ["experiments.optimal.data", "once"]),
 ]  # fmt: skip
 
 
@@ -325,20 +363,27 @@ def test_ci_run_writes_data_views_relations(ci_run, ci_cfg):
     from spectral_ssl.relations import load_relation
     from spectral_ssl.views import load_views
 
-    for dataset in {r["dataset"] for r in runs}:
-        train, test = load_dataset(ci_run / f"results/data/{dataset}.npz")
+    for dataset, seed in {(r["dataset"], s) for r in runs for s in r["data_seeds"]}:
+        train, test = load_dataset(ci_run / f"results/data/{dataset}/seed{seed}.npz")
         assert train.n_samples > 0 and test.n_samples > 0
-        assert (ci_run / f"results/data/{dataset}.provenance.json").is_file()
-    for data in {r["data"] for r in runs}:
-        views = load_views(ci_run / f"results/views/{data}.npz")
+        prov = json.loads((ci_run / f"results/data/{dataset}/seed{seed}.provenance.json")
+                          .read_text())  # fmt: skip
+        assert prov["config"]["seed"] == seed
+    for data, seed in {(r["data"], s) for r in runs for s in r["data_seeds"]}:
+        views = load_views(ci_run / f"results/views/{data}/seed{seed}.npz")
         assert views.n_views == ci_cfg["datasets"][data.split("-n")[0]]["n_views"]
         if "-n" in data:
             assert views.n_samples == int(data.split("-n")[1])
-    for data, relation in {(r["data"], r["relation"]) for r in runs}:
-        edges, n_nodes, _ = load_relation(ci_run / f"results/relations/{data}/{relation}.npz")
+    for data, relation, seed in {(r["data"], r["relation"], s) for r in runs
+                                 for s in r["data_seeds"]}:  # fmt: skip
+        stem = ci_run / f"results/relations/{data}/seed{seed}/{relation}"
+        edges, n_nodes, _ = load_relation(stem.with_suffix(".npz"))
         assert edges.shape[0] == 2 and n_nodes > 0
-        stats = json.loads((ci_run / f"results/relations/{data}/{relation}.json").read_text())
+        stats = json.loads(stem.with_suffix(".json").read_text())
         assert stats["kind"] == ci_cfg["relations"][relation]["kind"]
+    # two data seeds are two draws: different splits and views
+    a, b = (load_views(ci_run / f"results/views/synthetic/seed{s}.npz") for s in (0, 1))
+    assert not np.array_equal(a.x, b.x)
 
 
 @pytest.mark.slow
@@ -352,6 +397,9 @@ def test_ci_run_writes_every_run_folder(ci_run, ci_cfg):
             metrics = json.loads((folder / "metrics.json").read_text())
             assert metrics["status"] in ("ok", "failed"), folder
             assert metrics["seed"] == seed
+            assert metrics["data_seed"] == (run["data_seeds"][0] if run["fixed"] else seed), folder
+            prov = json.loads((folder / "provenance.json").read_text())
+            assert all(f"/seed{metrics['data_seed']}" in path for path in prov["inputs"]), prov
             statuses.append(metrics["status"])
             if metrics["status"] == "failed":
                 assert "diverged at step" in metrics["error"], (folder, metrics["error"])
@@ -374,11 +422,16 @@ def test_ci_run_writes_closed_forms(ci_run, ci_cfg):
              for r in expected_runs(ci_cfg) if r["closed_form"]}  # fmt: skip
     assert cells
     for data, relation, model, method, hparams, k in cells:
-        stem = ci_run / f"results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}"
-        with np.load(stem.with_suffix(".npz")) as f:
-            assert "eigenvalues" in f.files
-        summary = json.loads(stem.with_suffix(".json").read_text())
-        assert summary["k"] == k
+        seeds = {s for r in expected_runs(ci_cfg) if r["closed_form"] and (r["data"],
+                 r["relation"], r["model"], r["method"], r["hparams"], r["k"]) == (data,
+                 relation, model, method, hparams, k) for s in r["data_seeds"]}  # fmt: skip
+        for seed in seeds:
+            stem = ci_run / (f"results/closed_form/{data}/{relation}/{model}/{method}/"
+                             f"{hparams}/k{k}/seed{seed}")  # fmt: skip
+            with np.load(stem.with_suffix(".npz")) as f:
+                assert "eigenvalues" in f.files
+            summary = json.loads(stem.with_suffix(".json").read_text())
+            assert summary["k"] == k and summary["seed"] == summary["data_seed"] == seed
 
 
 @pytest.mark.slow
@@ -404,6 +457,14 @@ def test_ci_run_writes_tidy_metric_tables(ci_run, ci_cfg):
                 assert 0.0 <= float(r["angle_max_deg"]) <= 90.0, r
         methods = {r["method"] for r in rows}
         assert {"supervised", "whitened"} <= methods
+        # references per data draw, and every run row joined with those of its own draw
+        assert set(REF_COLUMNS) <= columns, set(REF_COLUMNS) - columns
+        seeds = {r["data_seed"] for r in trained}
+        sup = {(r["dataset"], r["data_seed"]): r["probe_test_accuracy"] for r in rows
+               if r["method"] == "supervised"}  # fmt: skip
+        assert {s for _, s in sup} == seeds
+        for r in trained:
+            assert r["ref_supervised_test_accuracy"] == sup[(r["dataset"], r["data_seed"])], r
         if exp.get("closed_form"):
             assert set(CF_COLUMNS) <= columns, set(CF_COLUMNS) - columns
     trajectory = read_csv(ci_run / "results/metrics/optimal_trajectory.csv")

@@ -23,8 +23,15 @@ from .methods import get_method, twin_of
 
 KEY_COLUMNS = (
     "experiment", "data", "dataset", "n_samples", "relation", "model", "method", "hparams",
-    "alpha", "beta", "gamma", "tau", "seed", "k", "status",
+    "alpha", "beta", "gamma", "tau", "seed", "data_seed", "k", "status",
 )  # fmt: skip
+REFERENCE_METHODS = ("supervised", "whitened")  # baseline rows; closed-form rows are "twin:*"
+# Columns collect adds to every run row: the reference of the same data draw (data_seed).
+REFERENCE_COLUMNS = {
+    "ref_supervised_test_accuracy": "supervised",
+    "ref_whitened_test_accuracy": "whitened",
+    "ref_twin_test_accuracy": "twin",
+}
 HPARAM_COLUMNS = ("alpha", "beta", "gamma", "tau")
 
 
@@ -233,7 +240,54 @@ def collect(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
     table = table[front + [c for c in table.columns if c not in front]]
     sort = [c for c in ("data", "relation", "model", "method", "hparams", "seed") if c in table]
     table = table.sort_values(sort, kind="stable").reset_index(drop=True)
-    return table, pd.DataFrame(trajectories)
+    return attach_references(table), pd.DataFrame(trajectories)
+
+
+def is_reference(method: Any) -> bool:
+    """A reference row (probe on raw / whitened X, closed-form twin), not a trained run."""
+    return isinstance(method, str) and (method in REFERENCE_METHODS or method.startswith("twin:"))
+
+
+def attach_references(table: pd.DataFrame) -> pd.DataFrame:
+    """Give every run row the probe test accuracy of the references of ITS data draw.
+
+    ``ref_supervised_test_accuracy`` / ``ref_whitened_test_accuracy``: the baseline rows of the
+    same (dataset, data_seed); ``ref_twin_test_accuracy``: the closed-form twin of the same
+    (data, relation, model, hparams, k, data_seed) (a linear twin's probe on X W*; empty for a
+    free Z). Reference rows keep their own values; a missing reference leaves the cell empty.
+    """
+    if table.empty or "method" not in table:
+        return table
+
+    def key(row: pd.Series, fields: tuple[str, ...]) -> tuple:
+        return tuple(str(row.get(f)) if f != "data_seed" else _int_or_none(row.get(f))
+                     for f in fields)  # fmt: skip
+
+    by_dataset = ("dataset", "data_seed")
+    by_cell = ("data", "relation", "model", "hparams", "k", "data_seed")
+    accuracy = table.get("probe_test_accuracy", pd.Series(np.nan, index=table.index))
+    found: dict[tuple, float] = {}
+    for i, row in table.iterrows():
+        method = row["method"]
+        if method in REFERENCE_METHODS:
+            found[(method, *key(row, by_dataset))] = accuracy[i]
+        elif isinstance(method, str) and method.startswith("twin:"):
+            found[("twin", *key(row, by_cell))] = accuracy[i]
+    runs = ~table["method"].map(is_reference)
+    for column, ref in REFERENCE_COLUMNS.items():
+        fields = by_cell if ref == "twin" else by_dataset
+        table[column] = [
+            found.get((ref, *key(row, fields)), np.nan) if is_run else np.nan
+            for is_run, (_, row) in zip(runs, table.iterrows(), strict=True)
+        ]
+    return table
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return None if value is None or pd.isna(value) else int(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def failed_record(tags: dict[str, Any], config: dict[str, Any], run_dir: str, error: str) -> dict:

@@ -1,27 +1,28 @@
 # Reference closed forms (free Z* or linear W*: the method's spectral twin) of each (data,
 # relation, model, method, hyperparameters, K) that an experiment with `closed_form: true`
 # trains with a free or linear model. K is in the path because two experiments may share a
-# cell with different K; the JSON summary carries the twin's probe accuracy.
+# cell with different K; the JSON summary carries the twin's probe accuracy. One closed form per
+# data seed (seed{seed}: the views and G it is computed on).
 
 
 rule closed_form:
     """Closed-form optimum, its eigenvalues and predicted rank (+ JSON summary, twin probe)."""
     input:
-        views="results/views/{data}.npz",
-        relation="results/relations/{data}/{relation}.npz",
+        views="results/views/{data}/seed{seed}.npz",
+        relation="results/relations/{data}/seed{seed}/{relation}.npz",
         data=dataset_of,
     output:
-        npz="results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}.npz",
-        summary="results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}.json",
+        npz="results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}.npz",
+        summary="results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}.json",
         provenance=(
-            "results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}.provenance.json"
+            "results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}.provenance.json"
         ),
     params:
         args=closed_form_args,
     log:
-        "results/logs/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}.log",
+        "results/logs/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}.log",
     benchmark:
-        "results/benchmarks/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}.tsv"
+        "results/benchmarks/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}.tsv"
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1

@@ -5,6 +5,13 @@
 # Grid: experiments x data ids x relations x models x methods x hyperparameter grid; every cell
 # is ONE training job that trains all seeds in one process (python + torch start-up costs
 # seconds, so one job per seed would dominate the wall time).
+#
+# Seeds: run seed s reads the data, views, relation, closed form and baseline of DATA seed
+# data_seed_of(experiment, s): s itself (default, `data: resample`: the seed draws the dataset,
+# split, subsample, views and sampled graphs as well as the initialisation), or the top-level
+# `data_seed` for every seed (`data: fixed`: one data draw, only the initialisation varies).
+# Every data-side artifact has a seed{seed} level in its path, so a fixed-data experiment and
+# the seed data_seed of a resampling one share the same files (nothing is computed twice).
 
 import itertools
 import shutil
@@ -32,7 +39,7 @@ RUN_FILES = (
 )
 RESERVED_TABLES = ("cost", "identities")  # results/metrics/{name}.csv written by other steps
 RUN_DIR = "results/runs/{experiment}/{data}/{relation}/{model}/{method}/{hparams}"
-CF_STEM = "results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}"
+CF_STEM = "results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -147,6 +154,7 @@ def expand_grid(cfg):
                     hparams_id=hparams_id(hp),
                     training=train_cfg,
                     closed_form=bool(exp.get("closed_form")) and model in CLOSED_FORM_MODELS,
+                    resample=exp.get("data", "resample") == "resample",
                 )
                 runs[run_key(run)] = run
     return runs
@@ -176,31 +184,47 @@ def run_of(wc):
     return RUNS[(wc.experiment, wc.data, wc.relation, wc.model, wc.method, wc.hparams)]
 
 
+def data_seed_of(run, seed):
+    """The data seed run seed `seed` of this cell reads (itself, or `data_seed` when fixed)."""
+    return int(seed) if run["resample"] else int(config["data_seed"])
+
+
+def data_seeds(run):
+    """The distinct data seeds the cell's seeds read (all of SEEDS, or [data_seed])."""
+    return sorted({data_seed_of(run, seed) for seed in SEEDS})
+
+
 # ---------------------------------------------------------------------------------------------
 # paths
 # ---------------------------------------------------------------------------------------------
-def dataset_path(dataset):
-    return f"results/data/{dataset}.npz"
+def dataset_path(dataset, seed):
+    return f"results/data/{dataset}/seed{seed}.npz"
 
 
 def dataset_of(wc):
-    return dataset_path(parse_data_id(wc.data)[0])
+    return dataset_path(parse_data_id(wc.data)[0], wc.seed)
 
 
-def views_path(data):
-    return f"results/views/{data}.npz"
+def views_path(data, seed):
+    return f"results/views/{data}/seed{seed}.npz"
 
 
-def relation_path(data, relation, suffix=".npz"):
-    return f"results/relations/{data}/{relation}{suffix}"
+def relation_path(data, relation, seed, suffix=".npz"):
+    return f"results/relations/{data}/seed{seed}/{relation}{suffix}"
+
+
+def baseline_path(dataset, seed):
+    return f"results/baselines/{dataset}/seed{seed}.json"
 
 
 def run_dir(run):
     return RUN_DIR.format(**{**run, "hparams": run["hparams_id"]})
 
 
-def closed_form_stem(run):
-    return CF_STEM.format(**{**run, "hparams": run["hparams_id"], "k": run["training"]["k"]})
+def closed_form_stem(run, seed):
+    return CF_STEM.format(
+        **{**run, "hparams": run["hparams_id"], "k": run["training"]["k"], "seed": seed}
+    )
 
 
 def run_outputs(name):
@@ -213,7 +237,13 @@ def experiment_runs(experiment):
 
 
 def all_relation_files():
-    return sorted({relation_path(run["data"], run["relation"]) for run in RUNS.values()})
+    return sorted(
+        {
+            relation_path(run["data"], run["relation"], seed)
+            for run in RUNS.values()
+            for seed in data_seeds(run)
+        }
+    )
 
 
 def metric_tables():
@@ -229,26 +259,57 @@ def figure_files():
 # ---------------------------------------------------------------------------------------------
 # inputs of the rules that gather many files
 # ---------------------------------------------------------------------------------------------
-def train_inputs(wc):
-    run = run_of(wc)
-    inputs = {
-        "views": views_path(run["data"]),
-        "relation": relation_path(run["data"], run["relation"]),
-        "stats": relation_path(run["data"], run["relation"], ".json"),
-        "data": dataset_path(run["dataset"]),
+def train_files(run, seed):
+    """The input files of one cell for one data seed (`seed` may be the text '{seed}')."""
+    files = {
+        "views": views_path(run["data"], seed),
+        "relation": relation_path(run["data"], run["relation"], seed),
+        "stats": relation_path(run["data"], run["relation"], seed, ".json"),
+        "data": dataset_path(run["dataset"], seed),
     }
     if run["closed_form"]:
-        inputs["closed_form"] = closed_form_stem(run) + ".npz"
-    return inputs
+        files["closed_form"] = closed_form_stem(run, seed) + ".npz"
+    return files
+
+
+def train_inputs(wc):
+    """Every data seed's inputs (one list per kind)."""
+    run = run_of(wc)
+    per_seed = [train_files(run, seed) for seed in data_seeds(run)]
+    return {name: [files[name] for files in per_seed] for name in per_seed[0]}
+
+
+def train_io(wc):
+    """The input options of `spectral-ssl train`: templated with {seed} when the cell resamples
+    the data (the CLI fills in each run seed), else the files of `data_seed` + --data-seed."""
+    run = run_of(wc)
+    if run["resample"]:
+        files, fixed = train_files(run, "{seed}"), ""
+    else:
+        files, fixed = train_files(run, config["data_seed"]), f"--data-seed {config['data_seed']}"
+    options = dict(
+        views="--views",
+        relation="--relation",
+        stats="--relation-stats",
+        data="--data",
+        closed_form="--closed-form",
+    )
+    return join(*(f"{options[name]} '{path}'" for name, path in files.items()), fixed)
 
 
 def collect_inputs(wc):
     runs = experiment_runs(wc.experiment)
-    closed = {closed_form_stem(run) + ".json" for run in runs if run["closed_form"]}
+    closed = {
+        closed_form_stem(run, seed) + ".json"
+        for run in runs
+        if run["closed_form"]
+        for seed in data_seeds(run)
+    }
+    baselines = {baseline_path(run["dataset"], seed) for run in runs for seed in data_seeds(run)}
     return {
         "runs": [f"{run_dir(run)}/seed{seed}/metrics.json" for run in runs for seed in SEEDS],
         "closed_forms": sorted(closed),
-        "baselines": [f"results/baselines/{d}.json" for d in sorted({r["dataset"] for r in runs})],
+        "baselines": sorted(baselines),
     }
 
 
@@ -258,7 +319,7 @@ def collect_inputs(wc):
 def data_args(wc):
     ds = config["datasets"][wc.dataset]
     return (
-        f"--dataset {wc.dataset} --seed {config['data_seed']} "
+        f"--dataset {wc.dataset} --seed {wc.seed} "
         f"--test-fraction {fmt(ds['test_fraction'])} {pairs('--param', ds['params'])}"
     ).strip()
 
@@ -268,14 +329,15 @@ def views_args(wc):
     ds = config["datasets"][dataset]
     n_opt = "" if n is None else f"--n-samples {n} "
     return (
-        f"--n-views {ds['n_views']} {n_opt}--seed {config['data_seed']} "
+        f"--n-views {ds['n_views']} {n_opt}--seed {wc.seed} "
         f"{pairs('--param', ds['augment'])}"
     ).strip()
 
 
 def relation_args(wc):
     rel = config["relations"][wc.relation]
-    return f"--kind {rel['kind']} {pairs('--param', rel.get('params', {}))}".strip()
+    params = pairs("--param", rel.get("params", {}))
+    return f"--kind {rel['kind']} --seed {wc.seed} {params}".strip()
 
 
 def join(*parts):
@@ -309,16 +371,12 @@ def train_args(wc):
     )
 
 
-def closed_form_option(wc, input):
-    return f"--closed-form {input.closed_form}" if "closed_form" in input.keys() else ""
-
-
 def closed_form_args(wc):
     run = CLOSED_FORMS[(wc.data, wc.relation, wc.model, wc.method, wc.hparams, int(wc.k))]
     return join(
         f"--method {run['method']}",
         pairs("--hparam", run["hparams"]),
-        f"--model {run['model']} --k {wc.k}",
+        f"--model {run['model']} --k {wc.k} --seed {wc.seed}",
         run_tags(run),
     )
 

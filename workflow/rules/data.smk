@@ -1,15 +1,15 @@
-# Datasets and their augmented views (docs/pipeline.md: data, views).
+# Datasets and their augmented views, one file per data seed (docs/pipeline.md: data, views).
 
 
 rule data:
-    """Generate one dataset and its train/test split."""
+    """Generate one dataset and its train/test split from data seed {seed}."""
     output:
-        npz="results/data/{dataset}.npz",
-        provenance="results/data/{dataset}.provenance.json",
+        npz="results/data/{dataset}/seed{seed}.npz",
+        provenance="results/data/{dataset}/seed{seed}.provenance.json",
     params:
         args=data_args,
     log:
-        "results/logs/data/{dataset}.log",
+        "results/logs/data/{dataset}/seed{seed}.log",
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1
@@ -22,12 +22,12 @@ rule views:
     input:
         data=dataset_of,
     output:
-        npz="results/views/{data}.npz",
-        provenance="results/views/{data}.provenance.json",
+        npz="results/views/{data}/seed{seed}.npz",
+        provenance="results/views/{data}/seed{seed}.provenance.json",
     params:
         args=views_args,
     log:
-        "results/logs/views/{data}.log",
+        "results/logs/views/{data}/seed{seed}.log",
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1

@@ -2,20 +2,21 @@
 
 
 rule baseline:
-    """Supervised probe on raw X and on PCA-whitened X (reference rows of the tables)."""
+    """Supervised probe on raw X and on PCA-whitened X of data seed {seed} (reference rows)."""
     input:
-        data="results/data/{dataset}.npz",
+        data="results/data/{dataset}/seed{seed}.npz",
     output:
-        json="results/baselines/{dataset}.json",
-        provenance="results/baselines/{dataset}.provenance.json",
+        json="results/baselines/{dataset}/seed{seed}.json",
+        provenance="results/baselines/{dataset}/seed{seed}.provenance.json",
     log:
-        "results/logs/baseline/{dataset}.log",
+        "results/logs/baseline/{dataset}/seed{seed}.log",
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1
     shell:
-        "OMP_NUM_THREADS={threads} spectral-ssl baseline --data {input.data} --out {output.json} "
-        "--tag dataset={wildcards.dataset} --tag data={wildcards.dataset} > {log} 2>&1"
+        "OMP_NUM_THREADS={threads} spectral-ssl baseline --data {input.data} "
+        "--seed {wildcards.seed} --out {output.json} --tag dataset={wildcards.dataset} "
+        "--tag data={wildcards.dataset} > {log} 2>&1"
 
 
 rule collect:

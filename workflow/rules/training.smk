@@ -1,5 +1,6 @@
 # Training: ONE job per (experiment, data, relation, model, method, hyperparameters) trains every
-# seed in one process (its outputs are expanded over the seeds).
+# seed in one process (its outputs are expanded over the seeds). Its inputs are the files of every
+# data seed its seeds read (common.smk: data_seed_of); the CLI fills {seed} in per seed.
 
 
 rule train:
@@ -15,7 +16,7 @@ rule train:
         provenance=run_outputs("provenance.json"),
     params:
         args=train_args,
-        closed_form=closed_form_option,
+        io=train_io,
         out_dir=lambda wc: f"{run_dir(run_of(wc))}/seed{{seed}}",  # the CLI fills in {seed}
     log:
         "results/logs/train/{experiment}/{data}/{relation}/{model}/{method}/{hparams}.log",
@@ -28,6 +29,4 @@ rule train:
     threads: 1
     shell:
         "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} spectral-ssl train "
-        "--views {input.views} --relation {input.relation} --data {input.data} "
-        "{params.args} {params.closed_form} --relation-stats {input.stats} "
-        "--out-dir '{params.out_dir}' > {log} 2>&1"
+        "{params.io} {params.args} --out-dir '{params.out_dir}' > {log} 2>&1"

@@ -54,7 +54,8 @@ def cmd_closed_form(args: argparse.Namespace) -> None:
         summary: dict[str, Any] = {
             **label_tags(parse_pairs(args.tag, "--tag")),
             "hparams": hparams, "method": closed_form.twin_label(twin),
-            "cf_method": twin, "model": args.model, "k": args.k, "seed": 0, "status": "ok",
+            "cf_method": twin, "model": args.model, "k": args.k, "seed": args.seed,
+            "data_seed": args.seed, "status": "ok",
             "cf_predicted_rank": cf.predicted_rank, "cf_containing": containing,
             "eigenvalues": [float(v) for v in np.asarray(cf.eigenvalues)[: args.k]],
         }  # fmt: skip
@@ -68,7 +69,7 @@ def cmd_closed_form(args: argparse.Namespace) -> None:
         save_json(args.summary, summary)
         outputs.append(args.summary)
     config = {"step": "closed-form", "method": args.method, "twin": twin, "model": args.model,
-              "k": args.k, "hparams": hparams}  # fmt: skip
+              "k": args.k, "hparams": hparams, "seed": args.seed}  # fmt: skip
     record(outputs, inputs, config, provenance_path(args.out), started=started)
 
 
@@ -84,11 +85,12 @@ def cmd_baseline(args: argparse.Namespace) -> None:
     rows = []
     for method, fn in (("supervised", supervised_baseline), ("whitened", whitened_probe)):
         acc = fn(train_ds.x, train_ds.y, test_ds.x, test_ds.y)
-        rows.append({**tags, "method": method, "model": "linear", "seed": 0,
+        rows.append({**tags, "method": method, "model": "linear", "seed": args.seed,
+                     "data_seed": args.seed,
                      "probe_train_accuracy": acc["train_accuracy"],
                      "probe_test_accuracy": acc["test_accuracy"], "status": "ok"})  # fmt: skip
     save_json(args.out, rows)
-    record([args.out], [args.data], {"step": "baseline", "tags": tags},
+    record([args.out], [args.data], {"step": "baseline", "seed": args.seed, "tags": tags},
            provenance_path(args.out), started=started)  # fmt: skip
 
 
@@ -108,8 +110,20 @@ def register(add: AddCommand) -> None:
     p.add_argument("--hparam", action="append", metavar="KEY=VALUE")
     p.add_argument("--tag", action="append", metavar="KEY=VALUE", help="label kept in the summary")
     p.add_argument("--summary", help="also write a JSON summary (eigenvalues, twin probe)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="data seed of --views/--relation/--data (the summary's seed, data_seed)",
+    )
     p.add_argument("--out", required=True)
     p = add("baseline", cmd_baseline, "supervised probe on raw X and on whitened X (JSON)")
     p.add_argument("--data", required=True)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="data seed of --data (the rows' seed and data_seed columns)",
+    )
     p.add_argument("--tag", action="append", metavar="KEY=VALUE")
     p.add_argument("--out", required=True)

@@ -8,6 +8,8 @@ from ..provenance import provenance_path, record
 from ..relations import RELATION_KINDS, build_relation
 from .args import AddCommand, parse_pairs
 
+SAMPLED_KINDS = ("labels", "nuisance", "random")  # builders with a ``seed`` parameter
+
 
 def cmd_data(args: argparse.Namespace) -> None:
     from ..data import make_dataset, save_dataset, train_test_split
@@ -60,7 +62,7 @@ def cmd_relation(args: argparse.Namespace) -> None:
     params = parse_pairs(args.param, "--param")
     views = load_views(args.views)
     n = views.x.shape[0]
-    edges = build_relation(args.kind, views, params)
+    edges = build_relation(args.kind, views, seeded(args.kind, params, args.seed))
     stats = {
         "kind": args.kind,
         "params": params,
@@ -69,17 +71,27 @@ def cmd_relation(args: argparse.Namespace) -> None:
     save_relation(args.out, edges, n)
     if args.stats:
         save_json(args.stats, stats)
-    config = {"step": "relation", "kind": args.kind, "params": params}
+    config = {"step": "relation", "kind": args.kind, "seed": args.seed, "params": params}
     record(
         [args.out], [args.views], config, provenance_path(args.out), started=started, stats=stats
     )
+
+
+def seeded(kind: str, params: dict, seed: int) -> dict:
+    """The builder parameters with the data seed for the kinds that sample partners (labels and
+    nuisance with positives_per_row, random); an explicit ``--param seed=`` wins."""
+    if kind in SAMPLED_KINDS and "seed" not in params:
+        return {**params, "seed": seed}
+    return params
 
 
 def register(add: AddCommand) -> None:
     """The parsers of data, views, relation."""
     p = add("data", cmd_data, "generate a dataset and its train/test split (.npz)")
     p.add_argument("--dataset", required=True, help="digits | synthetic | swiss_roll")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0,
+                   help="data seed: the dataset's generation (synthetic, swiss_roll, a digits "
+                        "subsample) and the train/test split")  # fmt: skip
     p.add_argument("--test-fraction", type=float, default=0.25)
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="dataset parameter")
     p.add_argument("--out", required=True)
@@ -92,12 +104,20 @@ def register(add: AddCommand) -> None:
         default=None,
         help="stratified subsample of N' source samples first (low-data regime)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="data seed: the subsample of N' source samples and the augmentation noise",
+    )
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="augmentation parameter")
     p.add_argument("--out", required=True)
     p = add("relation", cmd_relation, "build the relation graph G on the view rows")
     p.add_argument("--views", required=True)
     p.add_argument("--kind", required=True, choices=RELATION_KINDS)
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="builder parameter")
+    p.add_argument("--seed", type=int, default=0,
+                   help="data seed of the sampled kinds (labels / nuisance with "
+                        "positives_per_row, random); knn, view_pairs: deterministic")  # fmt: skip
     p.add_argument("--out", required=True)
     p.add_argument("--stats", help="also write G's statistics (JSON)")

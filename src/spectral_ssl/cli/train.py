@@ -39,24 +39,49 @@ def cmd_train(args: argparse.Namespace) -> None:
         snapshot_every=args.snapshot_every,
     )
     base.validate()
-    views = load_views(args.views)
-    edges, n_nodes, weights = load_relation(args.relation)
-    if n_nodes != views.x.shape[0]:
-        raise ConfigError(
-            f"{args.relation} has {n_nodes} nodes but {args.views} has {views.x.shape[0]} rows"
-        )
-    data = load_dataset(args.data) if args.data else None
-    closed = load_npz(args.closed_form) if args.closed_form else None
-    context = {
-        "tags": label_tags(parse_pairs(args.tag, "--tag")),
-        "relation_stats": read_relation_stats(args.relation_stats),
-        "inputs": [p for p in (args.views, args.relation, args.data, args.closed_form,
-                               args.relation_stats) if p],
-    }  # fmt: skip
+    inputs = {name: getattr(args, name) for name in SEED_INPUTS if getattr(args, name)}
+    templated = any(SEED in path for path in inputs.values())
+    if templated and args.data_seed is not None:
+        raise ConfigError("--data-seed names the one data seed of inputs without '{seed}'; "
+                          "inputs with '{seed}' take each run seed's files")  # fmt: skip
+    tags = label_tags(parse_pairs(args.tag, "--tag"))
+    load = _InputCache()
+    prepared = []  # every seed's inputs are loaded and checked before any seed trains
     for seed in seeds:
+        paths = {name: path.replace(SEED, str(seed)) for name, path in inputs.items()}
+        views = load(load_views, paths["views"])
+        edges, n_nodes, weights = load(load_relation, paths["relation"])
+        if n_nodes != views.x.shape[0]:
+            raise ConfigError(f"{paths['relation']} has {n_nodes} nodes but {paths['views']} "
+                              f"has {views.x.shape[0]} rows")  # fmt: skip
+        data = load(load_dataset, paths["data"]) if "data" in paths else None
+        closed = load(load_npz, paths["closed_form"]) if "closed_form" in paths else None
+        context = {
+            "tags": {**tags, "data_seed": seed if templated else args.data_seed},
+            "relation_stats": read_relation_stats(paths.get("relation_stats")),
+            "inputs": [paths[name] for name in SEED_INPUTS if name in paths],
+        }
+        prepared.append((seed, views, edges, weights, data, closed, context))
+    for seed, views, edges, weights, data, closed, context in prepared:
         config = TrainConfig(**{**base.__dict__, "seed": seed})
         run_dir = Path(args.out_dir.format(seed=seed))
         train_one(config, views, edges, weights, data, closed, context, run_dir)
+
+
+SEED = "{seed}"  # in an input path: that run seed's file (the data seed = the run seed)
+SEED_INPUTS = ("views", "relation", "data", "closed_form", "relation_stats")
+
+
+class _InputCache:
+    """Load each input file once (in fixed-data mode every seed reads the same files)."""
+
+    def __init__(self) -> None:
+        self._loaded: dict[tuple[Any, str], Any] = {}
+
+    def __call__(self, loader: Any, path: str) -> Any:
+        if (loader, path) not in self._loaded:
+            self._loaded[(loader, path)] = loader(path)
+        return self._loaded[(loader, path)]
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
@@ -91,9 +116,17 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 def register(add: AddCommand) -> None:
     """The parsers of train, evaluate."""
     p = add("train", cmd_train, "train one SSL method on views and G")
-    p.add_argument("--views", required=True)
+    p.add_argument(
+        "--views",
+        required=True,
+        help="views .npz; may contain {seed} (as may "
+        "--relation, --data, --closed-form, --relation-stats): each seed's own file",
+    )
     p.add_argument("--relation", required=True)
     p.add_argument("--data", help="dataset .npz: embed its clean train/test sets after training")
+    p.add_argument("--data-seed", type=int, default=None,
+                   help="the data seed of inputs without {seed} (recorded as data_seed; with "
+                        "{seed} in the inputs, data_seed = the run seed)")  # fmt: skip
     p.add_argument("--method", required=True)
     p.add_argument("--hparam", action="append", metavar="KEY=VALUE", help="loss hyperparameter")
     p.add_argument("--model", default="mlp", help="free | linear | mlp")
