@@ -1,4 +1,4 @@
-"""The verdict tests of spectral_ssl.inference against known answers and scipy's own tests."""
+"""The verdict tests of spectral_ssl.claims.inference against known answers and scipy."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from spectral_ssl.inference import (
+from spectral_ssl.claims.inference import (
     INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
