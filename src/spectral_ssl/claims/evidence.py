@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 RUNS_LISTED = 6  # list run folders up to this many, else a count and a glob
@@ -54,16 +55,22 @@ class Evidence:
     unconverged: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
+def _flag(value: Any) -> Any:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "1", "1.0"):
+        return True
+    if text in ("false", "0", "0.0"):
+        return False
+    return pd.NA  # NaN, None, empty: not recorded
+
+
 def converged_flags(rows: pd.DataFrame) -> pd.Series:
     """``converged`` as True / False / NA (NA: not recorded) for each row."""
     if "converged" not in rows:
         return pd.Series(pd.NA, index=rows.index, dtype="boolean")
-    col = rows["converged"]
-    if col.dtype == object:
-        col = col.map(lambda v: {"true": True, "false": False}.get(str(v).strip().lower(), v))
-    return pd.to_numeric(col, errors="coerce").astype("Float64").map(
-        lambda v: pd.NA if pd.isna(v) else bool(v)
-    ).astype("boolean")
+    return rows["converged"].map(_flag).astype("boolean")
 
 
 def convergence_counts(ev: Evidence) -> dict[str, int]:
