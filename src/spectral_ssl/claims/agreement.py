@@ -135,6 +135,11 @@ def linear_angle_claim(method: str, twin: str, extra: Sequence[str] = ()) -> Eva
         n_in = int((ang < thr["angle_deg"]).sum())
         out.reason = (f"{n_in} of {len(ang)} runs within {fmt(thr['angle_deg'])} deg of {twin}, "
                       f"worst {fmt(float(np.max(ang)))} deg")
+        if "learned_rank" in ev.ok and "k" in ev.ok:
+            deficient = int((ev.ok["learned_rank"] < ev.ok["k"]).sum())
+            if deficient:  # a design note: the padded angle reads 90 deg for rank < k
+                out.reason += (f"; {deficient} run(s) with a rank-deficient W (learned_rank < k), "
+                               "where the padded angle reads 90 deg whatever the subspace")
         return out
 
     return evaluate

@@ -133,11 +133,11 @@ def verdict_of(passed: bool) -> str:
 
 def correction_text(rule: str, n_groups: int) -> str:
     if n_groups <= 1:
-        return "one group, no correction"
+        return "one test, no correction"
     if rule == "all":
-        return (f"rule 'all' over {n_groups} groups: every group supported (intersection-union), "
-                "Holm on the refutation side")
-    return f"rule 'any' over {n_groups} groups: Holm on the support side"
+        return (f"rule 'all' over {n_groups} tests (groups x checks): every one supported "
+                "(intersection-union), Holm on the refutation side")
+    return f"rule 'any' over {n_groups} tests (groups): Holm on the support side"
 
 
 def decide(
@@ -170,7 +170,7 @@ def decide(
     t = ts[pick]
     counts = {v: comb.group_verdicts.count(v) for v in (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE)}
     reason = (
-        f"{counts[SUPPORTED]} of {len(ts)} group(s) supported, {counts[NOT_SUPPORTED]} refuted, "
+        f"{counts[SUPPORTED]} of {len(ts)} test(s) supported, {counts[NOT_SUPPORTED]} refuted, "
         f"{counts[INCONCLUSIVE]} inconclusive at alpha = {fmt(alpha)}; deciding group "
         f"{labels[pick]}: {t.name} {t.interval()}{unit} (n = {t.n})"
     )
