@@ -284,3 +284,11 @@ def test_c17_slope_tost_both_ways_and_straddling():
     assert verdict("C17", _cost(2.0))["verdict"] == SUPPORTED
     assert verdict("C17", _cost(1.0))["verdict"] == NOT_SUPPORTED
     assert verdict("C17", _cost(1.65, noise=0.5))["verdict"] == INCONCLUSIVE
+
+
+def test_a_cell_with_only_unconverged_runs_blocks_every_group():
+    tables = _optimal([0.1, 0.1, 0.1])
+    tables["optimal"] += [run(method="vicreg_sq", relation="other", seed=s, angle_max_deg=9.0,
+                              learned_rank=4, cf_rank=4, converged=False) for s in range(2)]
+    row = verdict("C2", tables)
+    assert row["verdict"] == INCONCLUSIVE and "only unconverged runs" in row["reason"]

@@ -42,6 +42,20 @@ log = logging.getLogger(__name__)
 
 
 NO_CONVERGENCE_TABLES = ("identities", "cost")  # deterministic numerics and timings
+CELL_KEYS = ("_table", "data", "n_samples", "relation", "model", "method", "hparams")
+
+
+def _unconverged_only_cells(ev: Evidence) -> int:
+    """Cells (table, data, N', relation, model, method, hparams) with unconverged runs only."""
+    if ev.unconverged.empty:
+        return 0
+    keys = [k for k in CELL_KEYS if k in ev.unconverged and (ev.ok.empty or k in ev.ok)]
+    if not keys:
+        return 0
+    cells = set(map(tuple, ev.unconverged[keys].astype(str).to_numpy()))
+    seen = set(map(tuple, ev.ok[keys].astype(str).to_numpy())) if not ev.ok.empty else set()
+    return len(cells - seen)
+
 
 
 def judge(claim: Claim, tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> dict[str, Any]:
@@ -63,6 +77,11 @@ def judge(claim: Claim, tables: dict[str, pd.DataFrame], thr: dict[str, float]) 
         verdict = INCONCLUSIVE
         reason = (f"evidence mostly unconverged ({counts['n_unconverged']} of {used} runs), so "
                   f"no verdict (the test on the converged ones said {out.verdict}: {reason})")
+    orphans = _unconverged_only_cells(ev)
+    if out.rule == "all" and verdict == SUPPORTED and orphans:
+        verdict = INCONCLUSIVE
+        reason = (f"{orphans} cell(s) of the claim have only unconverged runs, so 'every group' "
+                  f"is not shown (the converged groups said SUPPORTED: {reason})")
     notes = list(ev.notes)
     if tables_used and tables_used <= set(NO_CONVERGENCE_TABLES):
         counts["n_unrecorded"] = 0

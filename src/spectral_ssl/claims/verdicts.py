@@ -58,6 +58,7 @@ class Outcome:
     details: list[str] = field(default_factory=list)
     test: str = ""  # the pre-stated test: name, threshold or margin, alpha, correction
     interval: str = ""  # the interval the verdict reads, as text
+    rule: str = ""  # "all" / "any" of the combination ("" when no test was computed)
 
 
 Evaluator = Callable[[dict[str, pd.DataFrame], dict[str, float]], Outcome]
@@ -178,7 +179,7 @@ def decide(
         comb.verdict, f"{labels[pick]}: {t.interval()}{unit}", reason, ev, t.estimate,
         (t.low, t.high), [*lines, *details],
         f"{test_text}; alpha = {fmt(alpha)}; {correction_text(rule, len(ts))}",
-        f"{t.name}: {t.interval()}{unit}",
+        f"{t.name}: {t.interval()}{unit}", rule,
     )  # fmt: skip
 
 
