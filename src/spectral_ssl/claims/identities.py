@@ -58,7 +58,9 @@ def identity_claim(claim_id: str) -> Evaluator:
                      "(deterministic float64 numerics, no interval needed)", reported)
         worst = judged.assign(ratio=judged["value"].abs() / judged["limit"]).nlargest(1, "ratio")
         r = worst.iloc[0]
-        out.value, out.ci = float(abs(r["value"])), (-math.inf, float(r["limit"]))
+        out.value, out.ci = float(abs(r["value"])), (-math.inf, float(abs(r["value"])))
+        out.interval = (f"worst row |value| {fmt(abs(r['value']))} [-inf, {fmt(abs(r['value']))}] "
+                        f"against {fmt(r['limit'])}")
         n_in = int((judged["value"].abs() < judged["limit"]).sum())
         out.measured = f"worst {fmt(abs(r['value']))} (limit {fmt(r['limit'])}): {r['quantity']}"
         out.reason = (f"{n_in} of {len(judged)} identity rows within their limit; worst "
