@@ -1,4 +1,4 @@
-"""The verdict tests of spectral_ssl.inference against known answers and scipy's own tests."""
+"""The verdict tests of spectral_ssl.claims.inference against known answers and scipy."""
 
 import math
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from spectral_ssl.inference import (
+from spectral_ssl.claims.inference import (
     INCONCLUSIVE,
     NOT_SUPPORTED,
     SUPPORTED,
@@ -18,6 +18,8 @@ from spectral_ssl.inference import (
     holm,
     increasing,
     less_than,
+    slope_equivalent,
+    some_true,
 )
 
 
@@ -128,3 +130,27 @@ def test_combine_any_corrects_the_support():
     assert combine([], "any").verdict == INCONCLUSIVE
     with pytest.raises(ValueError):
         combine([_t(0.1, 0.9)], "most")
+
+
+def test_some_true_is_deterministic_existence():
+    assert some_true([0, 0, 1]).verdict == SUPPORTED
+    assert some_true([0, 0, float("nan")]).verdict == NOT_SUPPORTED  # NaN is not a hit
+    assert some_true([]).verdict == INCONCLUSIVE
+
+
+def test_slope_equivalent_is_tost_on_the_regression_slope():
+    x = np.log(np.repeat([512.0, 1024, 2048, 4096], 3))
+    rng = np.random.default_rng(3)
+    y = 2.0 * x + 0.05 * rng.standard_normal(x.size)
+    t = slope_equivalent(x, y, expected=2.0, margin=0.35)
+    fit = stats.linregress(x, y)
+    h = stats.t.ppf(0.95, x.size - 2) * fit.stderr  # the 1 - 2 alpha interval
+    assert (t.estimate, t.low, t.high) == (pytest.approx(fit.slope), pytest.approx(fit.slope - h),
+                                           pytest.approx(fit.slope + h))  # fmt: skip
+    lo = stats.t.sf((fit.slope - 1.65) / fit.stderr, x.size - 2)
+    hi = stats.t.cdf((fit.slope - 2.35) / fit.stderr, x.size - 2)
+    assert t.p_for == pytest.approx(max(lo, hi)) and t.verdict == SUPPORTED
+    assert slope_equivalent(x, y, expected=1.0, margin=0.35).verdict == NOT_SUPPORTED
+    noisy = 2.0 * x + 2.0 * rng.standard_normal(x.size)
+    assert slope_equivalent(x, noisy, expected=2.0, margin=0.35).verdict == INCONCLUSIVE
+    assert slope_equivalent([1, 1, 1], [1, 2, 3], 1.0, 0.1).verdict == INCONCLUSIVE

@@ -117,7 +117,8 @@ def implied_verdicts(metrics: Path, thr: dict) -> dict[str, str]:
     """Verdicts recomputed here, independently of spectral_ssl.claims, from the metric tables
     and the thresholds, for the claims whose rule is a plain threshold on logged numbers:
     the identities (C1, C6, C10, C15), C2 (free-Z angles and ranks), C3 (loss gap and
-    singular values). No usable run -> INCONCLUSIVE."""
+    singular values): the exact rule (every usable run strictly within the tolerance), runs
+    with converged == False left out, mostly unconverged or no usable run -> INCONCLUSIVE."""
     import pandas as pd
 
     def verdict(passed: bool) -> str:
@@ -129,30 +130,39 @@ def implied_verdicts(metrics: Path, thr: dict) -> dict[str, str]:
         rows = ident[(ident["claim"] == claim) & np.isfinite(ident["tolerance"])]
         limit = np.where(rows["quantity"].str.contains("relative"), thr["identity_rel"],
                          rows["tolerance"])  # fmt: skip
-        passed = bool((rows["value"].abs() <= limit).all())
+        passed = bool((rows["value"].abs() < limit).all())
         out[claim] = verdict(passed) if len(rows) else "INCONCLUSIVE"
     rows = ident[ident["claim"] == "C10"]
     limit = np.where(rows["quantity"].str.contains("angle") & rows["quantity"].str.contains("deg"),
                      thr["angle_deg"], rows["tolerance"])  # fmt: skip
-    out["C10"] = verdict(bool((rows["value"].abs() <= limit).all()))
+    out["C10"] = verdict(bool((rows["value"].abs() < limit).all()))
 
     optimal = pd.read_csv(metrics / "optimal.csv")
     trained = optimal[optimal["status"] != "failed"]
-    c2 = trained[trained["method"].isin(["vicreg_sq", "spectral_contrastive"])].dropna(
-        subset=["angle_max_deg"])  # fmt: skip
-    if c2.empty:
+    # runs with converged == False are never read; mostly unconverged -> INCONCLUSIVE
+    flags = trained["converged"] if "converged" in trained else pd.Series("", trained.index)
+    unconverged = flags.astype(str).str.lower().isin(["false", "0", "0.0"])
+
+    def usable(rows: pd.DataFrame) -> pd.DataFrame | None:
+        off = unconverged.loc[rows.index]
+        return None if rows.empty or 2 * off.sum() > len(rows) else rows[~off]
+
+    c2 = usable(trained[trained["method"].isin(["vicreg_sq", "spectral_contrastive"])])
+    c2 = c2.dropna(subset=["angle_max_deg"]) if c2 is not None else None
+    if c2 is None or c2.empty:
         out["C2"] = "INCONCLUSIVE"
     else:
         containing = c2["cf_containing"].astype(str).str.lower() == "true"
         rank = np.where(containing, c2["cf_predicted_rank"], c2["cf_rank"])
-        out["C2"] = verdict(bool((c2["angle_max_deg"] <= thr["angle_deg"]).all()
+        out["C2"] = verdict(bool((c2["angle_max_deg"] < thr["angle_deg"]).all()
                                  and (c2["learned_rank"] == rank).all()))  # fmt: skip
-    c3 = trained[trained["method"] == "vicreg_sq"].dropna(subset=["loss_gap_rel", "sv_rel_error"])
-    if c3.empty:
+    c3 = usable(trained[trained["method"] == "vicreg_sq"])
+    c3 = c3.dropna(subset=["loss_gap_rel", "sv_rel_error"]) if c3 is not None else None
+    if c3 is None or c3.empty:
         out["C3"] = "INCONCLUSIVE"
     else:
-        gap_ok = (c3["loss_gap_rel"].abs() <= thr["loss_gap_rel"]).all()
-        out["C3"] = verdict(bool(gap_ok and (c3["sv_rel_error"] <= thr["sv_rel_error"]).all()))
+        gap_ok = (c3["loss_gap_rel"].abs() < thr["loss_gap_rel"]).all()
+        out["C3"] = verdict(bool(gap_ok and (c3["sv_rel_error"] < thr["sv_rel_error"]).all()))
     return out
 
 

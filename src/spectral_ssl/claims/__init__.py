@@ -1,9 +1,10 @@
 """Claims report: one computed verdict per claim C1-C17 from the metric tables.
 
 tables      metric tables and verdict thresholds (config.yaml ``claims:``)
-evidence    the rows a claim uses (select / select_any), failed runs, run globs
-stats       mean and t interval, Welch difference, Spearman, log-log slope
-verdicts    SUPPORTED / NOT SUPPORTED / INCONCLUSIVE, Outcome, Claim, shared judging helpers
+evidence    the rows a claim uses (select / select_any), failed / unconverged runs, globs
+inference   the pre-stated tests: one-sided t bounds, TOST, trend, exact rule, Holm, combine
+stats       descriptive numbers and formatting: mean and t interval, log-log slope
+verdicts    Outcome, Claim, ``decide`` (a claim's verdict from its groups' tests)
 identities  C1, C6, C10, C15        agreement  C2, C3, C7, C8, C9
 rank        C4, C5, C16             accuracy   C11, C12, C13, C14
 cost        C17

@@ -1,17 +1,27 @@
 """Claims on downstream probe accuracy: C11, C12, C13, C14 (alignment.csv, low_data.csv).
 
-C11 alignment.csv, relations with g_alignment_labels >= 0.9: per (data, relation, model,
-    method) the best hyperparameters' mean probe_test_accuracy >= supervised - probe_gap
-    (beating the supervised probe counts as reaching it); probe train accuracy is reported.
-C12 alignment.csv, relations with g_alignment_labels < 0.9, per (data, relation, model):
-    arxiv: mean accuracy of vicreg at the group's smallest gamma > the best simclr and the best
-    barlow_twins cell; neurips: the best (method, hyperparameters) cell is barlow_twins or
-    vicreg at the smallest gamma. SUPPORTED when the statement holds in every group.
-C13 low_data.csv, N' = n_samples < k, per (data, relation, model): arxiv: Spearman
-    rho(gamma, probe_test_accuracy) of vicreg > 0; neurips: the best cell is simclr or vicreg
-    at the largest gamma. SUPPORTED when it holds in every group.
-C14 alignment.csv (the table with a gamma sweep), linear model, vicreg / vicreg_sq at the
-    smallest gamma of each (data, relation): |mean accuracy - whitened reference| <= probe_gap.
+Hyperparameter selection never reads the test accuracy a verdict reads: where a claim picks a
+"best" cell, it picks per seed the (method, hyperparameters) cell with the highest
+``probe_val_accuracy`` (or ``probe_validation_accuracy`` / ``val_accuracy``) and, where the
+tables have no validation column (today), the highest ``probe_train_accuracy``; ties go to the
+first cell in hyperparameter order. The verdict then reads that cell's ``probe_test_accuracy``
+of the same seed. Comparisons between methods are paired on the seed; a reference row
+(supervised, whitened) is paired by seed where it has one row per seed, else its mean is a
+fixed number. All tests at ``claims.alpha``, rule 'all' with Holm on the refutation side.
+
+C11 alignment.csv, relations with g_alignment_labels >= 0.9, per (data, relation, model,
+    method): non-inferiority, ``greater_than(selected accuracy - supervised, -probe_gap)``
+    (beating the supervised probe counts as reaching it).
+C12 alignment.csv, relations with g_alignment_labels < 0.9, per (data, relation, model).
+    arxiv: per rival r in (simclr, barlow_twins), ``greater_than(VICReg-small - r, 0)``, where
+    VICReg-small is selected within the lower half of the vicreg gamma grid and r within its
+    own grid. neurips: ``greater_than(best of {barlow_twins, VICReg-small} - best other, 0)``.
+C13 low_data.csv, N' = n_samples < k, per (data, n_samples, relation, model). arxiv:
+    ``increasing(gamma, probe_test_accuracy)`` of vicreg (Kendall, Theil-Sen; no selection).
+    neurips: ``greater_than(best of {simclr, VICReg-large} - best other, 0)``, VICReg-large the
+    upper half of the gamma grid.
+C14 alignment.csv, linear model, vicreg / vicreg_sq at the smallest gamma of each (data,
+    relation, method): TOST ``equivalent(accuracy - whitened, 0, probe_gap)``.
 """
 
 from __future__ import annotations
@@ -31,15 +41,11 @@ from .evidence import (
     narrow,
     select,
 )
+from .inference import equivalent, greater_than, increasing
 from .stats import (
-    NAN,
-    diff_ci,
     fmt,
-    fmt_ci,
     group_label,
     int_values,
-    mean_ci,
-    spearman,
 )
 from .tables import (
     ALIGNED,
@@ -47,8 +53,7 @@ from .tables import (
 )
 from .verdicts import (
     Outcome,
-    ok_mark,
-    verdict_of,
+    decide,
 )
 
 ALIGNED_COND = Cond(
@@ -59,15 +64,65 @@ MISALIGNED_COND = Cond(
 )
 
 
-def reference_accuracy(tables: dict[str, pd.DataFrame], name: str, method: str, data: Any) -> float:
-    """Mean probe_test_accuracy of a reference row (supervised, whitened) for one data set."""
+SELECTION_COLUMNS = ("probe_val_accuracy", "probe_validation_accuracy", "val_accuracy")
+
+
+def selection_column(rows: pd.DataFrame) -> str:
+    """The column hyperparameters are selected on: validation accuracy, else probe train."""
+    for col in (*SELECTION_COLUMNS, "probe_train_accuracy"):
+        if col in rows and rows[col].notna().any():
+            return col
+    raise NoData("no data: no validation or probe train accuracy to select hyperparameters on "
+                 "(the test accuracy the verdict reads is never used to select)")
+
+
+def selection_note(col: str) -> str:
+    if col == "probe_train_accuracy":
+        return ("hyperparameters selected per seed on probe_train_accuracy (the tables have no "
+                "validation accuracy), ties to the first cell; never on the test accuracy")
+    return f"hyperparameters selected per seed on {col}; never on the test accuracy"
+
+
+def select_per_seed(rows: pd.DataFrame, score: str) -> pd.DataFrame:
+    """Per seed, the row of the cell with the highest ``score`` (ties: hyperparameter order)."""
+    if rows.empty:
+        return rows
+    r = rows.assign(_hp=hparams_of(rows), _score=rows[score].fillna(-np.inf))
+    r = r.sort_values(["seed", "_score", "_hp"], ascending=[True, False, True], kind="stable")
+    return r.groupby("seed", sort=True).head(1).set_index("seed", drop=False)
+
+
+def paired_difference(a: pd.DataFrame, b: pd.DataFrame) -> np.ndarray:
+    """probe_test_accuracy of a minus b on the seeds both have."""
+    common = a.index.intersection(b.index)
+    return (a.loc[common, "probe_test_accuracy"].to_numpy(float)
+            - b.loc[common, "probe_test_accuracy"].to_numpy(float))  # fmt: skip
+
+
+def reference_rows(
+    tables: dict[str, pd.DataFrame], name: str, method: str, data: Any
+) -> pd.DataFrame:
+    """Usable reference rows (supervised, whitened) of one data set."""
     table = tables[name]
     if "probe_test_accuracy" not in table:
-        return NAN
+        return table.iloc[0:0]
     mask = (table["method"] == method) & (table["status"] != "failed")
     if "data" in table:
         mask &= table["data"] == data
-    return float(table.loc[mask, "probe_test_accuracy"].mean()) if mask.any() else NAN
+    return table[mask & table["probe_test_accuracy"].notna()]
+
+
+def versus_reference(acc: pd.DataFrame, ref: pd.DataFrame) -> tuple[np.ndarray, str]:
+    """acc - reference per seed (paired where the reference has every seed), and how."""
+    seeds = acc.index
+    if "seed" in ref and ref["seed"].notna().all() and ref["seed"].nunique() == len(ref) \
+            and set(seeds) <= set(ref["seed"]):
+        r = ref.set_index("seed")["probe_test_accuracy"]
+        return acc["probe_test_accuracy"].to_numpy(float) - r.loc[seeds].to_numpy(float), \
+            f"paired on {len(seeds)} seeds"
+    value = float(ref["probe_test_accuracy"].mean())
+    return acc["probe_test_accuracy"].to_numpy(float) - value, \
+        f"reference fixed at {fmt(value)} ({len(ref)} row(s), not one per seed)"
 
 
 def trained_only(ev: Evidence) -> Evidence:
@@ -78,138 +133,98 @@ def trained_only(ev: Evidence) -> Evidence:
     return Evidence(keep[0], keep[1], ev.notes, ev.source)
 
 
-def _cells(group: pd.DataFrame) -> pd.DataFrame:
-    """Mean accuracy per (method, hyperparameters) cell, with gamma and the values."""
-    slim = pd.DataFrame({
-        "method": group["method"], "_hp": hparams_of(group), "acc": group["probe_test_accuracy"],
-        "gamma": group["gamma"] if "gamma" in group else NAN,
-    })  # fmt: skip
-    cells = []
-    for (method, hp), g in slim.groupby(["method", "_hp"], dropna=False):
-        values = g["acc"].to_numpy(dtype=np.float64)
-        cells.append({"method": method, "_hp": hp, "mean": values.mean(),
-                      "gamma": g["gamma"].iloc[0], "values": values})  # fmt: skip
-    return pd.DataFrame(cells)
+def _gamma_half(rows: pd.DataFrame, which: str) -> pd.Series:
+    """vicreg rows in the lower ("small") or upper ("large") half of the group's gamma grid."""
+    vic = rows["method"] == "vicreg"
+    if not vic.any() or "gamma" not in rows:
+        return vic
+    grid = np.sort(rows.loc[vic, "gamma"].dropna().unique())
+    half = int(np.ceil(grid.size / 2))
+    chosen = grid[:half] if which == "small" else grid[grid.size - half:]
+    return vic & rows["gamma"].isin(chosen)
 
 
 def eval_c11(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
     ev = trained_only(select(tables, "alignment", ["probe_test_accuracy"], cond=ALIGNED_COND))
-    details, gaps, worst = [], [], (NAN, NAN, NAN)
+    score = selection_column(ev.ok)
+    tests, lines = [], [selection_note(score)]
     for key, g in ev.ok.groupby(["data", "relation", "model", "method"], dropna=False):
-        sup = reference_accuracy(tables, "alignment", "supervised", key[0])
-        if np.isnan(sup):
-            details.append(f"{group_label(key)}: no supervised reference row for data {key[0]}")
+        ref = reference_rows(tables, "alignment", "supervised", key[0])
+        if ref.empty:
+            lines.append(f"{group_label(key)}: no supervised reference row for data {key[0]}")
             continue
-        cells = _cells(g)
-        best = cells.loc[cells["mean"].idxmax()]
-        gap = sup - best["mean"]
-        m, lo, hi = mean_ci(best["values"])
-        if not gaps or gap > max(gaps):
-            worst = (gap, sup - hi, sup - lo)
-        gaps.append(gap)
-        train = mean_ci(g["probe_train_accuracy"]) if "probe_train_accuracy" in g else (NAN,) * 3
-        details.append(
-            f"{group_label(key)}: best {fmt_ci(m, lo, hi)} ({best['_hp']}) vs supervised "
-            f"{fmt(sup)}: gap {fmt(gap)} {ok_mark(gap <= thr['probe_gap'])}; probe train accuracy "
-            f"{fmt_ci(*train)} at k = {int_values(g['k'])}"
-        )
-    if not gaps:
+        chosen = select_per_seed(g, score)
+        diff, how = versus_reference(chosen, ref)
+        tests.append((group_label(key), greater_than(
+            diff, -thr["probe_gap"], thr["alpha"], name="accuracy - supervised")))
+        picked = ", ".join(f"{hp} x{n}" for hp, n in chosen["_hp"].value_counts().items())
+        comps = (f"; components of G {int_values(g['g_n_components'])}"
+                 if "g_n_components" in g else "")  # fmt: skip
+        lines.append(f"{group_label(key)}: selected cells {picked}; supervised {how}{comps}")
+    if not tests:
         raise NoData("no data: no supervised reference rows in alignment.csv")
-    passed = max(gaps) <= thr["probe_gap"]
-    n_in = sum(gp <= thr["probe_gap"] for gp in gaps)
-    measured = f"largest gap supervised - best method = {fmt_ci(*worst)}"
-    reason = f"{n_in} of {len(gaps)} (data, relation, model, method) groups within the gap"
-    return Outcome(verdict_of(passed), measured, reason, ev, worst[0], worst[1:], details)
+    return decide(ev, tests, "all", thr, f"non-inferiority: greater_than(accuracy - supervised, "
+                  f"-{fmt(thr['probe_gap'])}) (one-sided lower t bound; beating the supervised "
+                  "probe counts as reaching it)", lines)  # fmt: skip
 
 
-def _margin_claim(
-    ev: Evidence,
-    keys: Sequence[str],
-    judge: Callable[[pd.DataFrame], tuple[float, tuple[float, float, float], str] | str],
-    statement: str,
-    measure: str = "margin",
-) -> Outcome:
-    """Apply ``judge`` per group; SUPPORTED when every judged group has a positive margin.
-
-    ``judge`` returns (margin, (diff, lo, hi), text) or a string saying why it cannot judge.
-    """
-    details, margins, worst = [], [], (NAN, NAN, NAN)
-    for key, g in ev.ok.groupby(group_keys(ev.ok, keys), dropna=False):
-        res = judge(g)
-        if isinstance(res, str):
-            details.append(f"{group_label(key)}: not judged ({res})")
-            continue
-        margin, ci, text = res
-        details.append(f"{group_label(key)}: {text} {ok_mark(margin > 0)}")
-        if not margins or margin < min(margins):
-            worst = ci
-        margins.append(margin)
-    if not margins:
-        raise NoData(f"no data: no group where '{statement}' can be evaluated")
-    n_hold = sum(m > 0 for m in margins)
-    measured = f"smallest {measure} {fmt_ci(*worst)} (holds in {n_hold} of {len(margins)} groups)"
-    reason = f"'{statement}' holds in {n_hold} of {len(margins)} groups"
-    return Outcome(verdict_of(n_hold == len(margins)), measured, reason, ev, worst[0], worst[1:],
-                   details)  # fmt: skip
-
-
-def _best_cell_in(cells: pd.DataFrame, winners: pd.Series, name: str) -> tuple | str:
-    """Margin of the best ``winners`` cell over the best other cell."""
+def _best_vs_best(g: pd.DataFrame, winners: pd.Series, others: pd.Series, score: str,
+                  names: tuple[str, str]) -> tuple[np.ndarray, str] | str:  # fmt: skip
+    """Per seed: the selected winner cell minus the selected other cell (paired on seed)."""
     if not winners.any():
-        return f"no {name} cell"
-    if winners.all():
-        return "no other method to compare with"
-    a = cells[winners].loc[cells[winners]["mean"].idxmax()]
-    b = cells[~winners].loc[cells[~winners]["mean"].idxmax()]
-    d = diff_ci(a["values"], b["values"])
-    text = (
-        f"best {a['method']} ({a['_hp']}) {fmt(a['mean'])} vs best other {b['method']} "
-        f"({b['_hp']}) {fmt(b['mean'])}: margin {fmt_ci(*d)}"
-    )
-    return d[0], d, text
+        return f"no {names[0]} cell"
+    if not others.any():
+        return f"no {names[1]} cell to compare with"
+    a, b = select_per_seed(g[winners], score), select_per_seed(g[others], score)
+    diff = paired_difference(a, b)
+    text = (f"{names[0]}: {', '.join(sorted(set(a['_hp'] + ' ' + a['method'])))}; "
+            f"{names[1]}: {', '.join(sorted(set(b['_hp'] + ' ' + b['method'])))}")
+    return diff, text
 
 
-def _vicreg_at(cells: pd.DataFrame, which: str) -> pd.Series:
-    vic = cells["method"] == "vicreg"
-    if not vic.any():
-        return vic
-    gammas = cells.loc[vic, "gamma"]
-    target = gammas.min() if which == "min" else gammas.max()
-    return vic & (cells["gamma"] == target)
+def _paired_claim(ev: Evidence, keys: Sequence[str], thr: dict[str, float],
+                  contrasts: Callable[[pd.DataFrame], list[tuple[str, pd.Series, pd.Series]]],
+                  test_text: str) -> Outcome:  # fmt: skip
+    """greater_than(paired difference, 0) for every contrast of every group, rule 'all'."""
+    score = selection_column(ev.ok)
+    tests, lines = [], [selection_note(score)]
+    for key, g in ev.ok.groupby(group_keys(ev.ok, keys), dropna=False):
+        g = g.reset_index(drop=True)
+        for name, winners, others in contrasts(g):
+            label = f"{group_label(key)} ({name})" if name else group_label(key)
+            res = _best_vs_best(g, winners, others, score, tuple(name.split(" - ")) if name
+                                else ("winner", "other"))  # fmt: skip
+            if isinstance(res, str):
+                lines.append(f"{label}: not judged ({res})")
+                continue
+            diff, text = res
+            tests.append((label, greater_than(diff, 0.0, thr["alpha"], name="paired difference")))
+            lines.append(f"{label}: selected {text}")
+    return decide(ev, tests, "all", thr, f"{test_text}: greater_than(paired per-seed difference "
+                  "of probe_test_accuracy, 0) (one-sided lower t bound)", lines)  # fmt: skip
 
 
 def eval_c12_arxiv(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
     ev = trained_only(select(tables, "alignment", ["probe_test_accuracy"], cond=MISALIGNED_COND))
 
-    def judge(g: pd.DataFrame) -> tuple | str:
-        cells = _cells(g)
-        small = _vicreg_at(cells, "min")
-        rivals = cells[cells["method"].isin(["simclr", "barlow_twins"])]
-        if not small.any() or rivals["method"].nunique() < 2:
-            return "needs vicreg, simclr and barlow_twins"
-        a = cells[small].iloc[0]
-        b = rivals.loc[rivals["mean"].idxmax()]
-        d = diff_ci(a["values"], b["values"])
-        text = (
-            f"vicreg gamma = {fmt(a['gamma'])} {fmt(a['mean'])} vs best of simclr / barlow_twins "
-            f"({b['method']}, {b['_hp']}) {fmt(b['mean'])}: margin {fmt_ci(*d)}"
-        )
-        return d[0], d, text
+    def contrasts(g: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
+        small = _gamma_half(g, "small")
+        return [(f"vicreg small gamma - {r}", small, g["method"] == r)
+                for r in ("simclr", "barlow_twins")]  # fmt: skip
 
-    return _margin_claim(ev, ("data", "relation", "model"), judge,
-                         "VICReg (small gamma) beats SimCLR and BarlowTwins")  # fmt: skip
+    return _paired_claim(ev, ("data", "relation", "model"), thr, contrasts,
+                         "VICReg (lower half of the gamma grid) minus each rival's selected cell")
 
 
 def eval_c12_neurips(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
     ev = trained_only(select(tables, "alignment", ["probe_test_accuracy"], cond=MISALIGNED_COND))
 
-    def judge(g: pd.DataFrame) -> tuple | str:
-        cells = _cells(g)
-        winners = (cells["method"] == "barlow_twins") | _vicreg_at(cells, "min")
-        return _best_cell_in(cells, winners, "barlow_twins or small-gamma vicreg")
+    def contrasts(g: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
+        winners = (g["method"] == "barlow_twins") | _gamma_half(g, "small")
+        return [("barlow_twins or vicreg small gamma - best other", winners, ~winners)]
 
-    return _margin_claim(ev, ("data", "relation", "model"), judge,
-                         "BarlowTwins or VICReg (small gamma) beat the rest")  # fmt: skip
+    return _paired_claim(ev, ("data", "relation", "model"), thr, contrasts,
+                         "best of {BarlowTwins, VICReg small gamma} minus the best other cell")
 
 
 LOW_DATA_COND = Cond("n_samples < k", lambda t: t["n_samples"] < t["k"])
@@ -219,27 +234,29 @@ def eval_c13_arxiv(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Ou
     ev = select(
         tables, "low_data", ["probe_test_accuracy", "gamma"], cond=LOW_DATA_COND, method="vicreg"
     )
-
-    def judge(g: pd.DataFrame) -> tuple | str:
+    tests, lines = [], []
+    for key, g in ev.ok.groupby(group_keys(ev.ok, ("data", "n_samples", "relation", "model")),
+                                dropna=False):  # fmt: skip
         if g["gamma"].nunique() < 2:
-            return "a single gamma"
-        rho, p = spearman(g["gamma"], g["probe_test_accuracy"])
-        return rho, (rho, NAN, NAN), f"Spearman rho(gamma, accuracy) = {fmt(rho)} (p = {fmt(p)})"
-
-    return _margin_claim(ev, ("data", "n_samples", "relation", "model"), judge,
-                         "VICReg accuracy increases with gamma", "Spearman rho")  # fmt: skip
+            lines.append(f"{group_label(key)}: not judged (a single gamma)")
+            continue
+        trend = increasing(g["gamma"], g["probe_test_accuracy"], thr["alpha"],
+                           name="slope of accuracy on gamma")
+        tests.append((group_label(key), trend))
+    return decide(ev, tests, "all", thr, "increasing(gamma, probe_test_accuracy): Kendall tau "
+                  "one-sided with the Theil-Sen slope interval, runs of every gamma and seed "
+                  "pooled", lines)  # fmt: skip
 
 
 def eval_c13_neurips(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
     ev = trained_only(select(tables, "low_data", ["probe_test_accuracy"], cond=LOW_DATA_COND))
 
-    def judge(g: pd.DataFrame) -> tuple | str:
-        cells = _cells(g)
-        winners = (cells["method"] == "simclr") | _vicreg_at(cells, "max")
-        return _best_cell_in(cells, winners, "simclr or large-gamma vicreg")
+    def contrasts(g: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
+        winners = (g["method"] == "simclr") | _gamma_half(g, "large")
+        return [("simclr or vicreg large gamma - best other", winners, ~winners)]
 
-    return _margin_claim(ev, ("data", "n_samples", "relation", "model"), judge,
-                         "SimCLR or VICReg (large gamma) are best")  # fmt: skip
+    return _paired_claim(ev, ("data", "n_samples", "relation", "model"), thr, contrasts,
+                         "best of {SimCLR, VICReg large gamma} minus the best other cell")
 
 
 def eval_c14(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
@@ -247,29 +264,23 @@ def eval_c14(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
         tables, "alignment", ["probe_test_accuracy", "gamma"],
         method=["vicreg", "vicreg_sq"], model="linear",
     )  # fmt: skip
-    details, diffs, worst, used = [], [], (NAN, NAN, NAN), []
+    tests, lines, used = [], [], []
     for key, g in ev.ok.groupby(["data", "relation", "method"], dropna=False):
-        white = reference_accuracy(tables, "alignment", "whitened", key[0])
-        if np.isnan(white):
-            details.append(f"{group_label(key)}: no whitened reference row in alignment.csv")
+        ref = reference_rows(tables, "alignment", "whitened", key[0])
+        if ref.empty:
+            lines.append(f"{group_label(key)}: no whitened reference row in alignment.csv")
             continue
         small = g[g["gamma"] == g["gamma"].min()]
         used.append(small)
-        m, lo, hi = mean_ci(small["probe_test_accuracy"])
-        diff = m - white
-        if not diffs or abs(diff) > max(abs(d) for d in diffs):
-            worst = (diff, lo - white, hi - white)
-        diffs.append(diff)
-        details.append(
-            f"{group_label(key)}: gamma = {fmt(small['gamma'].iloc[0])}: {fmt_ci(m, lo, hi)} vs "
-            f"whitened {fmt(white)}: difference {fmt(diff)} "
-            f"{ok_mark(abs(diff) <= thr['probe_gap'])}"
-        )
-    if not diffs:
+        acc = small.set_index("seed", drop=False) if "seed" in small else small
+        diff, how = versus_reference(acc, ref)
+        tests.append((group_label(key), equivalent(diff, 0.0, thr["probe_gap"], thr["alpha"],
+                                                   name="accuracy - whitened")))
+        lines.append(f"{group_label(key)}: gamma = {fmt(small['gamma'].iloc[0])}, k = "
+                     f"{int_values(small['k'])}; whitened {how}")  # fmt: skip
+    if not tests:
         raise NoData("no data: no whitened reference rows for the linear vicreg runs")
     ev = narrow(ev, pd.concat(used), ("data", "relation", "method", "gamma"))
-    n_in = sum(abs(d) <= thr["probe_gap"] for d in diffs)
-    measured = f"largest |accuracy - whitened| = {fmt(abs(worst[0]))} (difference {fmt_ci(*worst)})"
-    reason = f"{n_in} of {len(diffs)} groups within the probe gap"
-    return Outcome(verdict_of(n_in == len(diffs)), measured, reason, ev, worst[0], worst[1:],
-                   details)  # fmt: skip
+    return decide(ev, tests, "all", thr, f"TOST: equivalent(accuracy - whitened, 0, margin "
+                  f"{fmt(thr['probe_gap'])}), the (1 - 2 alpha) interval inside the margin",
+                  lines)  # fmt: skip

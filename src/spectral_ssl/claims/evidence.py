@@ -1,5 +1,11 @@
 """Evidence: the rows of the metric tables a claim is computed from (``select``), with the
-failed runs it matched and notes on what was left out.
+failed and the unconverged runs it matched and notes on what was left out.
+
+Convergence. Where a table has the boolean column ``converged`` (training's
+``Convergence.as_metrics``), runs with ``converged == False`` are set aside in
+``Evidence.unconverged``: they are counted and reported but no verdict reads them, so a NOT
+SUPPORTED never rests on an unconverged run. Rows whose ``converged`` is empty (reference rows,
+tables written before the column existed) stay in the evidence as "convergence not recorded".
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 RUNS_LISTED = 6  # list run folders up to this many, else a count and a glob
@@ -18,9 +25,15 @@ RUNS_LISTED = 6  # list run folders up to this many, else a count and a glob
 class NoData(Exception):
     """A claim cannot be judged: its table, rows or columns are missing."""
 
-    def __init__(self, reason: str, failed: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        failed: pd.DataFrame | None = None,
+        unconverged: pd.DataFrame | None = None,
+    ) -> None:
         super().__init__(reason)
         self.failed = failed if failed is not None else pd.DataFrame()
+        self.unconverged = unconverged if unconverged is not None else pd.DataFrame()
 
 
 @dataclass(frozen=True)
@@ -33,12 +46,42 @@ class Cond:
 
 @dataclass
 class Evidence:
-    """Rows a claim uses (ok), rows it matched that failed, and notes on left-out rows."""
+    """Rows a claim uses (ok), rows it matched that failed or did not converge, notes."""
 
     ok: pd.DataFrame
     failed: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     source: str = ""
+    unconverged: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def _flag(value: Any) -> Any:
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in ("true", "1", "1.0"):
+        return True
+    if text in ("false", "0", "0.0"):
+        return False
+    return pd.NA  # NaN, None, empty: not recorded
+
+
+def converged_flags(rows: pd.DataFrame) -> pd.Series:
+    """``converged`` as True / False / NA (NA: not recorded) for each row."""
+    if "converged" not in rows:
+        return pd.Series(pd.NA, index=rows.index, dtype="boolean")
+    return rows["converged"].map(_flag).astype("boolean")
+
+
+def convergence_counts(ev: Evidence) -> dict[str, int]:
+    """Converged / unconverged / not recorded (used rows) and failed runs of the evidence."""
+    flags = converged_flags(ev.ok) if not ev.ok.empty else pd.Series([], dtype="boolean")
+    return {
+        "n_converged": int(flags.fillna(False).sum()),
+        "n_unconverged": len(ev.unconverged),
+        "n_unrecorded": int(flags.isna().sum()),
+        "n_failed": len(ev.failed),
+    }
 
 
 def select(
@@ -73,6 +116,9 @@ def select(
         raise NoData(f"no data: no rows with {where_text} in {name}.csv")
     failed = rows[rows["status"] == "failed"]
     ok = rows[rows["status"] != "failed"]
+    flags = converged_flags(ok)
+    unconverged = ok[(flags == False).fillna(False).to_numpy(bool)]  # noqa: E712
+    ok = ok[~(flags == False).fillna(False).to_numpy(bool)]  # noqa: E712
     incomplete = ok[list(columns)].isna().any(axis=1)
     notes = []
     if incomplete.any():
@@ -82,30 +128,34 @@ def select(
         )
     ok = ok[~incomplete]
     if ok.empty:
+        why = f"{len(failed)} failed, {len(unconverged)} unconverged"
+        prefix = "evidence mostly unconverged: " if len(unconverged) else ""
         raise NoData(
-            f"no usable run with {where_text} in {name}.csv ({len(failed)} failed)", failed
+            f"{prefix}no usable run with {where_text} in {name}.csv ({why})", failed, unconverged
         )
-    return Evidence(ok, failed, notes, f"{name}.csv ({where_text})")
+    return Evidence(ok, failed, notes, f"{name}.csv ({where_text})", unconverged)
 
 
 def select_any(
     tables: dict[str, pd.DataFrame], names: Sequence[str], columns: Sequence[str], **where: Any
 ) -> Evidence:
     """``select`` on each table and concatenate the ones that have evidence."""
-    found, reasons, failed = [], [], []
+    found, reasons, failed, unconverged = [], [], [], []
     for name in names:
         try:
             found.append(select(tables, name, columns, **where))
         except NoData as exc:
             reasons.append(str(exc))
             failed.append(exc.failed)
+            unconverged.append(exc.unconverged)
     if not found:
-        raise NoData("; ".join(reasons), concat_frames(failed))
+        raise NoData("; ".join(reasons), concat_frames(failed), concat_frames(unconverged))
     return Evidence(
         concat_frames([e.ok for e in found]),
         concat_frames([e.failed for e in found] + failed),
         [n for e in found for n in e.notes] + [f"({r})" for r in reasons],
         "; ".join(e.source for e in found),
+        concat_frames([e.unconverged for e in found] + unconverged),
     )
 
 
@@ -137,12 +187,14 @@ def run_glob(paths: Sequence[str]) -> str:
 
 def narrow(ev: Evidence, used: pd.DataFrame, keys: Sequence[str]) -> Evidence:
     """The evidence restricted to the rows used and to the failed runs with the same keys."""
-    keys = [k for k in keys if k in used and k in ev.failed]
-    failed = ev.failed
-    if keys and not failed.empty:
-        wanted = set(map(tuple, used[keys].astype(str).to_numpy()))
-        failed = failed[[tuple(r) in wanted for r in failed[keys].astype(str).to_numpy()]]
-    return Evidence(used, failed, ev.notes, ev.source)
+    def keep(frame: pd.DataFrame) -> pd.DataFrame:
+        cols = [k for k in keys if k in used and k in frame]
+        if not cols or frame.empty:
+            return frame
+        wanted = set(map(tuple, used[cols].astype(str).to_numpy()))
+        return frame[[tuple(r) in wanted for r in frame[cols].astype(str).to_numpy()]]
+
+    return Evidence(used, keep(ev.failed), ev.notes, ev.source, keep(ev.unconverged))
 
 
 def hparams_of(rows: pd.DataFrame) -> pd.Series:

@@ -1,8 +1,11 @@
 """Claims checked on exact identities (identities.csv): C1, C6, C10, C15.
 
-C1, C6, C10, C15  identities.csv: every row of the claim is judged against its limit: the
-    config's identity_rel for relative errors of C1, C6 and C15, angle_deg for C10 angles in
-    degrees, else the row's own ``tolerance`` (infinite: reported, not judged).
+C1, C6, C10, C15  identities.csv: each row is its own group, tested with
+    ``inference.all_below(|value|, limit)``: the limit is the config's identity_rel for
+    relative errors of C1, C6 and C15, angle_deg for C10 angles in degrees, else the row's own
+    ``tolerance`` (infinite: reported, not judged). The rows are float64 numerics on random
+    instances, deterministic: one row outside its limit refutes the identity, no interval is
+    needed (rule 'all'; Holm is moot for p-values of 0 or 1).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from .evidence import (
     NoData,
     select,
 )
+from .inference import all_below
 from .stats import (
     NAN,
     fmt,
@@ -23,8 +27,7 @@ from .stats import (
 from .verdicts import (
     Evaluator,
     Outcome,
-    ok_mark,
-    verdict_of,
+    decide,
 )
 
 
@@ -37,21 +40,32 @@ def identity_claim(claim_id: str) -> Evaluator:
         judged = rows[np.isfinite(rows["limit"])]
         if judged.empty:
             raise NoData(f"no data: no {claim_id} row with a finite tolerance in identities.csv")
-        ratios = judged["value"].abs() / judged["limit"]
-        passed = bool((ratios <= 1).all())
-        details = [
-            f"{r.quantity}: {fmt(r.value)} (limit {fmt(r.limit)}"
-            + (
-                ", reported only)"
-                if not np.isfinite(r.limit)
-                else f") {ok_mark(r.value <= r.limit)}"
-            )
+        tests = [
+            (str(r.quantity), all_below([abs(r.value)], r.limit, thr["alpha"],
+                                        name=f"|value| < {fmt(r.limit)}"))
+            for r in judged.itertuples()
+        ]  # fmt: skip
+        reported = [
+            f"(reported, not judged) {r.quantity}: {fmt(r.value)}"
             for r in rows.itertuples()
+            if not np.isfinite(r.limit)
         ]
-        measured = ", ".join(f"{fmt(r.value)} (limit {fmt(r.limit)})" for r in judged.itertuples())
-        reason = f"{int((ratios <= 1).sum())} of {len(judged)} identity rows within their limit"
-        worst = float(judged["value"].abs().max())
-        return Outcome(verdict_of(passed), measured, reason, ev, worst, details=details)
+        if claim_id == "C15" and judged["quantity"].str.contains("N - M", regex=False).any():
+            reported.append("note: the 'N - M' row is checked on the matrix identities.csv "
+                            "was built with; on a square matrix it reads 0 = 0 and cannot fail "
+                            "(the non-square statement is N - N^2/M, docs/theory.md C15)")
+        out = decide(ev, tests, "all", thr, "exact rule (all_below): |value| < limit on every row "
+                     "(deterministic float64 numerics, no interval needed)", reported)
+        worst = judged.assign(ratio=judged["value"].abs() / judged["limit"]).nlargest(1, "ratio")
+        r = worst.iloc[0]
+        out.value, out.ci = float(abs(r["value"])), (-math.inf, float(abs(r["value"])))
+        out.interval = (f"worst row |value| {fmt(abs(r['value']))} [-inf, {fmt(abs(r['value']))}] "
+                        f"against {fmt(r['limit'])}")
+        n_in = int((judged["value"].abs() < judged["limit"]).sum())
+        out.measured = f"worst {fmt(abs(r['value']))} (limit {fmt(r['limit'])}): {r['quantity']}"
+        out.reason = (f"{n_in} of {len(judged)} identity rows within their limit; worst "
+                      f"{fmt(abs(r['value']))} against {fmt(r['limit'])} ({r['quantity']})")
+        return out
 
     return evaluate
 

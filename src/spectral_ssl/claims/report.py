@@ -20,6 +20,7 @@ from .evidence import (
     Evidence,
     NoData,
     concat_frames,
+    convergence_counts,
     describe_runs,
 )
 from .registry import CLAIMS
@@ -40,37 +41,88 @@ from .verdicts import (
 log = logging.getLogger(__name__)
 
 
+NO_CONVERGENCE_TABLES = ("identities", "cost")  # deterministic numerics and timings
+CELL_KEYS = ("_table", "data", "n_samples", "relation", "model", "method", "hparams")
+
+
+def _unconverged_only_cells(ev: Evidence) -> int:
+    """Cells (table, data, N', relation, model, method, hparams) with unconverged runs only."""
+    if ev.unconverged.empty:
+        return 0
+    keys = [k for k in CELL_KEYS if k in ev.unconverged and (ev.ok.empty or k in ev.ok)]
+    if not keys:
+        return 0
+    cells = set(map(tuple, ev.unconverged[keys].astype(str).to_numpy()))
+    seen = set(map(tuple, ev.ok[keys].astype(str).to_numpy())) if not ev.ok.empty else set()
+    return len(cells - seen)
+
+
+
 def judge(claim: Claim, tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> dict[str, Any]:
     """One report row for ``claim``."""
     try:
         out = claim.evaluate(tables, thr)
     except NoData as exc:
-        out = Outcome(INCONCLUSIVE, "n/a", str(exc), Evidence(pd.DataFrame(), exc.failed))
+        ev = getattr(exc, "evidence", None) or Evidence(
+            pd.DataFrame(), exc.failed, unconverged=exc.unconverged
+        )
+        out = Outcome(INCONCLUSIVE, "n/a", str(exc), ev, details=list(getattr(exc, "details", [])),
+                      test="not computed", interval="n/a")  # fmt: skip
     ev = out.evidence
-    reason = "; ".join([out.reason, *ev.notes])
+    counts = convergence_counts(ev)
+    used = len(ev.ok) + counts["n_unconverged"]
+    tables_used = set(concat_frames([ev.ok, ev.unconverged, ev.failed]).get("_table", []))
+    verdict, reason = out.verdict, out.reason
+    if used and counts["n_unconverged"] * 2 > used and verdict != INCONCLUSIVE:
+        verdict = INCONCLUSIVE
+        reason = (f"evidence mostly unconverged ({counts['n_unconverged']} of {used} runs), so "
+                  f"no verdict (the test on the converged ones said {out.verdict}: {reason})")
+    orphans = _unconverged_only_cells(ev)
+    if out.rule == "all" and verdict == SUPPORTED and orphans:
+        verdict = INCONCLUSIVE
+        reason = (f"{orphans} cell(s) of the claim have only unconverged runs, so 'every group' "
+                  f"is not shown (the converged groups said SUPPORTED: {reason})")
+    notes = list(ev.notes)
+    if tables_used and tables_used <= set(NO_CONVERGENCE_TABLES):
+        counts["n_unrecorded"] = 0
+        notes.append("convergence: not applicable (deterministic numerics or timings)")
+    elif counts["n_unrecorded"]:
+        notes.append(f"convergence not recorded for {counts['n_unrecorded']} run(s) (no "
+                     "`converged` value): they are used as they are")  # fmt: skip
+    if counts["n_unconverged"]:
+        notes.append(f"{counts['n_unconverged']} unconverged run(s) counted and left out of the "
+                     "test")  # fmt: skip
+    reason = "; ".join([reason, *notes])
     if len(ev.failed):
         reason += (
             f"; the evidence includes {len(ev.failed)} failed run(s) (status == failed), "
             "counted here and left out of the measurement"
         )
     details = list(out.details)
+    if len(ev.unconverged):
+        details.append(f"unconverged runs: {describe_runs(ev.unconverged)}")
     if len(ev.failed):
         details.append(f"failed runs: {describe_runs(ev.failed)}")
     return {
         "id": claim.id,
         "tag": f"[{claim.tag}]",
-        "verdict": out.verdict,
+        "verdict": verdict,
         "statement": claim.statement,
         "metric": claim.metric,
+        "test": out.test,
         "threshold": claim.threshold.format(**thr),
         "measured": out.measured,
+        "interval": out.interval,
         "value": out.value,
         "ci95_low": out.ci[0],
         "ci95_high": out.ci[1],
         "n": len(ev.ok),
+        "n_converged": counts["n_converged"],
+        "n_unconverged": counts["n_unconverged"],
+        "n_unrecorded": counts["n_unrecorded"],
         "n_failed": len(ev.failed),
         "figure": claim.figure,
-        "runs": describe_runs(concat_frames([ev.ok, ev.failed])),
+        "runs": describe_runs(concat_frames([ev.ok, ev.unconverged, ev.failed])),
         "reason": reason,
         "how": f"{claim.how}; source: {ev.source or 'n/a'}",
         "details": "\n".join(details),
@@ -102,17 +154,25 @@ HEADER = """\
 # Claims report
 
 Verdicts are computed by `spectral_ssl.claims` from the metric tables in `{metrics_dir}` with
-the thresholds of the `claims:` section of `{config}`; none is written by hand.
+the thresholds, margins and level of the `claims:` section of `{config}`; none is written by
+hand.
 
-- **SUPPORTED / NOT SUPPORTED**: the claim's rule (column *threshold*, operationalisation
-  under each claim) holds / does not hold on the runs it uses.
-- **INCONCLUSIVE**: the evidence is missing ("no data: <table> missing", no matching rows,
-  no usable run) or incomplete.
-- Measured values: mean and 95% t-based confidence interval over runs, `mean [low, high]`
-  (differences between methods: Welch interval; exponents: regression standard error).
-  Claims of exact agreement also require every single run to meet the threshold.
-- Runs with `status == failed` are counted (column *failed*) and named; they have no metrics,
-  so the measurement uses the others.
+- **Tests.** Every verdict comes from a pre-stated test per group of runs
+  (`spectral_ssl.claims.inference`): a one-sided t bound for "greater than" claims, TOST for
+  "equals / reaches" claims, Kendall's tau with the Theil-Sen slope interval for monotone
+  claims, and the exact rule (the largest value over runs against the tolerance) for exact
+  identities and closed forms, where one converged counterexample refutes. Groups are joined
+  by rule 'all' (every group; Holm on the refutation side) or 'any' (some group; Holm on the
+  support side) at level alpha = {alpha:g}.
+- **SUPPORTED / NOT SUPPORTED** only when the interval the verdict reads (column *interval*)
+  lies on one side of the threshold; **INCONCLUSIVE** when it straddles it, when the evidence
+  is missing ("no data: ..."), or when it is mostly unconverged.
+- **Selection.** Where a claim picks a best hyperparameter cell, it picks per seed on a
+  validation accuracy, or, where the tables have none, on the probe train accuracy; never on
+  the test accuracy the verdict reads.
+- **Runs.** Counted per claim as converged / unconverged / convergence not recorded / failed.
+  Unconverged (`converged == False`) and failed runs are named and never read by a test, so
+  no NOT SUPPORTED rests on them; a claim whose evidence is mostly unconverged is INCONCLUSIVE.
 - Source tags: [paper] both abstract versions / summary figure, [paper-arxiv] and
   [paper-neurips] one version, [derived] linear algebra, [garrido] Garrido et al. 2022,
   [seed] the project's brief.
@@ -123,14 +183,17 @@ def _cell(text: Any) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(report: pd.DataFrame, metrics_dir: str, config: str) -> str:
+def render_markdown(
+    report: pd.DataFrame, metrics_dir: str, config: str, alpha: float = 0.05
+) -> str:
     """claims.md: header, summary table, version support, per-claim details."""
-    lines = [HEADER.format(metrics_dir=metrics_dir, config=config), "## Summary", ""]
-    lines += ["| id | tag | verdict | measured | threshold | n | failed | figure |",
-              "|---|---|---|---|---|---|---|---|"]  # fmt: skip
+    lines = [HEADER.format(metrics_dir=metrics_dir, config=config, alpha=alpha), "## Summary", ""]
+    lines += ["| id | tag | verdict | interval | threshold | converged | unconverged | "
+              "not recorded | failed | figure |",
+              "|---|---|---|---|---|---|---|---|---|---|"]  # fmt: skip
     for r in report.itertuples():
-        cells = (r.id, r.tag, f"**{r.verdict}**", r.measured, r.threshold, r.n, r.n_failed,
-                 r.figure)  # fmt: skip
+        cells = (r.id, r.tag, f"**{r.verdict}**", r.interval, r.threshold, r.n_converged,
+                 r.n_unconverged, r.n_unrecorded, r.n_failed, r.figure)  # fmt: skip
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     lines += ["", "Abstract versions:", ""]
     lines += [f"- {version_support(report, c)}" for c in ("C12", "C13")]
@@ -139,12 +202,16 @@ def render_markdown(report: pd.DataFrame, metrics_dir: str, config: str) -> str:
         lines += [
             f"### {r.id} {r.tag}: {r.statement}",
             "",
-            f"- Verdict: **{r.verdict}** ({r.reason})",
+            f"- Verdict: **{r.verdict}**",
+            f"- Reason: {r.reason}",
+            f"- Test: {r.test}",
+            f"- Interval the verdict reads: {r.interval}",
             f"- Metric: {r.metric}",
             f"- Threshold: {r.threshold}",
             f"- How measured: {r.how}",
             f"- Measured: {r.measured}",
-            f"- Runs: {r.n} used, {r.n_failed} failed; {r.runs}",
+            f"- Runs: {r.n} used ({r.n_converged} converged, {r.n_unrecorded} convergence not "
+            f"recorded), {r.n_unconverged} unconverged, {r.n_failed} failed; {r.runs}",
             f"- Figure: {r.figure}",
         ]
         if r.details:
@@ -164,7 +231,8 @@ def main_claims(
     if not Path(metrics_dir).is_dir():
         raise ArtifactError(f"metrics folder not found: {metrics_dir}")
     report = evaluate_claims(metrics_dir, thresholds)
-    save_text(out_md, render_markdown(report, str(metrics_dir), str(config_path)))
+    save_text(out_md, render_markdown(report, str(metrics_dir), str(config_path),
+                                      thresholds["alpha"]))
     with atomic_path(out_csv, suffix=".csv") as tmp:
         report.to_csv(tmp, index=False)
     for r in report.itertuples():

@@ -21,7 +21,7 @@ EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "low_data")
 TABLES = (*EXPERIMENTS, "optimal_trajectory", "cost", "identities")
 THRESHOLD_KEYS = (
     "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "exponent_tol",
-    "rank_rtol",
+    "rank_rtol", "alpha",
 )  # fmt: skip
 REFERENCE_METHODS = ("supervised", "whitened")
 ALIGNED = 0.9  # g_alignment_labels at or above this: G is aligned with the labels
@@ -75,7 +75,10 @@ def with_spectral_rank(table: pd.DataFrame, rtol: float) -> pd.DataFrame:
 
 
 def read_thresholds(config_path: str | os.PathLike) -> dict[str, float]:
-    """The ``claims:`` section of config.yaml as floats (every key of THRESHOLD_KEYS, > 0)."""
+    """The ``claims:`` section of config.yaml as floats (every key of THRESHOLD_KEYS, > 0).
+
+    ``alpha`` is the level of every test of the report (one-sided bounds at 1 - alpha, TOST
+    intervals at 1 - 2 alpha, Holm over a claim's groups), so it must also be < 0.5."""
     path = Path(config_path)
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
@@ -97,6 +100,8 @@ def read_thresholds(config_path: str | os.PathLike) -> dict[str, float]:
             raise ConfigError(f"{path}: claims.{key} must be a number") from None
         if not out[key] > 0:
             raise ConfigError(f"{path}: claims.{key} must be > 0, got {section[key]}")
+    if not out["alpha"] < 0.5:  # TOST reads the 1 - 2 alpha interval
+        raise ConfigError(f"{path}: claims.alpha must be < 0.5, got {section['alpha']}")
     return out
 
 

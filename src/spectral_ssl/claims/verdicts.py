@@ -1,11 +1,13 @@
 """Verdicts and the pieces every claim family shares.
 
-SUPPORTED / NOT SUPPORTED follow each claim's rule; INCONCLUSIVE means the evidence is missing
-("no data: <table> missing", no matching rows, no usable run) or incomplete. Runs with
-``status == "failed"`` are counted in every claim whose rows they match and reported; they
-carry no metrics, so the measurement uses the others. Measured values are mean and 95% t-based
-confidence interval over runs (mean +- t_{0.975, n-1} s / sqrt(n)); claims about exact
-agreement also require every single run to meet the threshold.
+Every verdict comes from a pre-stated test of ``claims.inference`` per group of runs (one-sided
+t bound, TOST, Kendall trend, or the deterministic maximum for exact numerics), joined over the
+claim's groups by ``inference.combine`` (rule "all" or "any", Holm on the side that is a union
+of hypotheses) at the level ``claims.alpha`` of config.yaml: SUPPORTED / NOT SUPPORTED only
+when the interval lies on one side of the threshold, INCONCLUSIVE when it straddles it or when
+the evidence is missing ("no data: <table> missing", no matching rows, no usable run), mostly
+unconverged or incomplete. Runs with ``status == "failed"`` and runs with ``converged ==
+False`` are counted in every claim whose rows they match and reported; no verdict reads them.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .evidence import (
@@ -22,6 +25,7 @@ from .evidence import (
     group_keys,
     select,
 )
+from .inference import Combined, Test, combine
 from .stats import (
     NAN,
     fmt,
@@ -32,9 +36,13 @@ from .stats import (
 
 SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "SUPPORTED", "NOT SUPPORTED", "INCONCLUSIVE"
 COLUMNS = (
-    "id", "tag", "verdict", "statement", "metric", "threshold", "measured", "value",
-    "ci95_low", "ci95_high", "n", "n_failed", "figure", "runs", "reason", "how", "details",
+    "id", "tag", "verdict", "statement", "metric", "test", "threshold", "measured", "interval",
+    "value", "ci95_low", "ci95_high", "n", "n_converged", "n_unconverged", "n_unrecorded",
+    "n_failed", "figure", "runs", "reason", "how", "details",
 )  # fmt: skip
+# value / ci95_low / ci95_high keep their names (readers of claims.csv): they hold the estimate
+# and the interval the verdict reads (one-sided bounds have an infinite other end), at the
+# level of the test (1 - alpha one-sided, 1 - 2 alpha for TOST), not always 95%.
 
 
 @dataclass
@@ -48,6 +56,9 @@ class Outcome:
     value: float = NAN
     ci: tuple[float, float] = (NAN, NAN)
     details: list[str] = field(default_factory=list)
+    test: str = ""  # the pre-stated test: name, threshold or margin, alpha, correction
+    interval: str = ""  # the interval the verdict reads, as text
+    rule: str = ""  # "all" / "any" of the combination ("" when no test was computed)
 
 
 Evaluator = Callable[[dict[str, pd.DataFrame], dict[str, float]], Outcome]
@@ -119,3 +130,62 @@ def ok_mark(flag: bool) -> str:
 
 def verdict_of(passed: bool) -> str:
     return SUPPORTED if passed else NOT_SUPPORTED
+
+
+def correction_text(rule: str, n_groups: int) -> str:
+    if n_groups <= 1:
+        return "one test, no correction"
+    if rule == "all":
+        return (f"rule 'all' over {n_groups} tests (groups x checks): every one supported "
+                "(intersection-union), Holm on the refutation side")
+    return f"rule 'any' over {n_groups} tests (groups): Holm on the support side"
+
+
+def decide(
+    ev: Evidence,
+    tests: Sequence[tuple[str, Test]],
+    rule: str,
+    thr: dict[str, float],
+    test_text: str,
+    details: Sequence[str] = (),
+    unit: str = "",
+) -> Outcome:
+    """Outcome of a claim from its groups' tests: ``combine`` at ``thr['alpha']``.
+
+    The interval shown is the one of the group that decides the verdict: for SUPPORTED under
+    rule 'all' the weakest group (largest p_for), for NOT SUPPORTED the strongest refutation
+    (smallest adjusted p_against), under rule 'any' the strongest support."""
+    alpha = thr["alpha"]
+    if not tests:
+        raise NoData(f"no data: no group where '{test_text}' can be computed")
+    labels, ts = [lab for lab, _ in tests], [t for _, t in tests]
+    comb: Combined = combine(ts, rule, alpha)
+    pick = _deciding(comb, rule)
+    lines = []
+    for i, (lab, t) in enumerate(tests):
+        lines.append(
+            f"{lab}: {t.name} {t.interval()}{unit}, p_for {fmt(comb.p_for[i])}, p_against "
+            f"{fmt(comb.p_against[i])} (adjusted where the rule needs it) -> "
+            f"{comb.group_verdicts[i]}; {t.detail}"
+        )
+    t = ts[pick]
+    counts = {v: comb.group_verdicts.count(v) for v in (SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE)}
+    reason = (
+        f"{counts[SUPPORTED]} of {len(ts)} test(s) supported, {counts[NOT_SUPPORTED]} refuted, "
+        f"{counts[INCONCLUSIVE]} inconclusive at alpha = {fmt(alpha)}; deciding group "
+        f"{labels[pick]}: {t.name} {t.interval()}{unit} (n = {t.n})"
+    )
+    return Outcome(
+        comb.verdict, f"{labels[pick]}: {t.interval()}{unit}", reason, ev, t.estimate,
+        (t.low, t.high), [*lines, *details],
+        f"{test_text}; alpha = {fmt(alpha)}; {correction_text(rule, len(ts))}",
+        f"{t.name}: {t.interval()}{unit}", rule,
+    )  # fmt: skip
+
+
+def _deciding(comb: Combined, rule: str) -> int:
+    p_for = np.where(np.isfinite(comb.p_for), comb.p_for, np.inf)
+    p_against = np.where(np.isfinite(comb.p_against), comb.p_against, np.inf)
+    if comb.verdict == NOT_SUPPORTED:
+        return int(np.argmin(p_against))
+    return int(np.argmax(p_for)) if rule == "all" else int(np.argmin(p_for))

@@ -15,6 +15,10 @@ initialisation), never from a point estimate:
   tau < 0 is, INCONCLUSIVE otherwise. ``decreasing`` is its mirror.
 - ``all_below(x, c)``: deterministic numerics (identities, closed forms in float64): the
   maximum over seeds must stay below c. No interval is needed: the maximum bounds every run.
+- ``some_true(flags)``: deterministic existence ("some run collapses"): SUPPORTED when a flag
+  is set, NOT SUPPORTED when none is.
+- ``slope_equivalent(x, y, expected, margin)``: TOST on a least-squares slope (t on n - 2
+  degrees of freedom): the (1 - 2 alpha) interval of the slope inside expected +- margin.
 
 Each test returns a ``Test`` with two p-values: ``p_for`` (small: evidence for the claim) and
 ``p_against`` (small: evidence against it). ``combine`` joins the tests of a claim's groups
@@ -189,6 +193,49 @@ def all_below(values: Any, limit: float, alpha: float = 0.05, name: str = "") ->
     return Test(name or f"max < {limit:g}", worst, -math.inf, worst, 0.0 if ok else 1.0,
                 1.0 if ok else 0.0, int(x.size), alpha,
                 f"largest of {x.size} value(s) against {limit:g} (deterministic)")
+
+
+def some_true(flags: Any, alpha: float = 0.05, name: str = "") -> Test:
+    """Deterministic existence: SUPPORTED when some flag is True (NaN counts as False)."""
+    x = np.asarray(flags, dtype=np.float64).ravel()
+    label = name or "some run meets the criterion"
+    if x.size == 0:
+        return Test(label, NAN, NAN, NAN, NAN, NAN, 0, alpha, "no value")
+    hits = int(np.sum(np.where(np.isfinite(x), x, 0.0) > 0))
+    return Test(label, float(hits), float(hits), float(hits), 0.0 if hits else 1.0,
+                1.0 if hits else 0.0, int(x.size), alpha,
+                f"{hits} of {x.size} run(s) meet the criterion (deterministic)")
+
+
+def slope_equivalent(
+    x: Any, y: Any, expected: float, margin: float, alpha: float = 0.05, name: str = ""
+) -> Test:
+    """TOST on the least-squares slope of y on x: slope within expected +- margin."""
+    xs = np.asarray(x, dtype=np.float64).ravel()
+    ys = np.asarray(y, dtype=np.float64).ravel()
+    keep = np.isfinite(xs) & np.isfinite(ys)
+    xs, ys = xs[keep], ys[keep]
+    label = name or f"|slope - {expected:g}| < {margin:g}"
+    if xs.size < 3 or np.unique(xs).size < 2:
+        return Test(label, NAN, NAN, NAN, NAN, NAN, int(xs.size), alpha,
+                    "fewer than 3 points or one x value: no slope interval")
+    fit = stats.linregress(xs, ys)
+    dof = xs.size - 2
+    slope, se = float(fit.slope), float(fit.stderr)
+    if se == 0.0:
+        inside = abs(slope - expected) < margin
+        p_for, p_against = (0.0, 1.0) if inside else (1.0, 0.0)
+        return Test(label, slope, slope, slope, p_for, p_against, int(xs.size), alpha,
+                    f"exact fit, n = {xs.size}")
+    lo_t, hi_t = (slope - (expected - margin)) / se, (slope - (expected + margin)) / se
+    p_above_low, p_below_low = float(stats.t.sf(lo_t, dof)), float(stats.t.cdf(lo_t, dof))
+    p_above_high, p_below_high = float(stats.t.sf(hi_t, dof)), float(stats.t.cdf(hi_t, dof))
+    p_for = max(p_above_low, p_below_high)
+    p_against = min(1.0, 2 * min(p_above_high, p_below_low))
+    h = float(stats.t.ppf(1 - alpha, dof)) * se
+    return Test(label, slope, slope - h, slope + h, p_for, p_against, int(xs.size), alpha,
+                f"TOST on a least-squares slope, margin {margin:g} around {expected:g}, "
+                f"n = {xs.size}")
 
 
 def holm(p_values: Sequence[float]) -> np.ndarray:
