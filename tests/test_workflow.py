@@ -261,6 +261,9 @@ BAD_CONFIGS = [
     ("undefined model", lambda c: c["models"].pop("mlp"), ["experiments.low_data.models", "mlp"]),
     ("reserved experiment name", lambda c: c["experiments"].update(cost=c["experiments"]["rank"]),
      ["experiments.cost"]),
+    ("cosine schedule on lbfgs",
+     lambda c: c["experiments"]["linear"]["training"].update(lr_schedule="cosine"),
+     ["experiments.linear.training.lr_schedule", "lbfgs"]),
 ]  # fmt: skip
 
 

@@ -112,7 +112,8 @@ def run_metrics(
     weights: np.ndarray | None,
     closed: dict[str, np.ndarray] | None,
 ) -> dict[str, Any]:
-    """Everything measured on one trained run: probe, ranks, final loss terms, closed form."""
+    """Everything measured on one trained run: probe, ranks, final loss terms, closed form, and
+    whether it converged (``converged`` + the ``conv_*`` fields of ``TrainResult``)."""
     from .evaluation import effective_rank, embedding_metrics, numerical_rank
 
     z_views = arrays["z_views"]
@@ -123,6 +124,8 @@ def run_metrics(
         "device": result.device,
         "n_samples": views.n_samples,
     }
+    if hasattr(result, "convergence_metrics"):
+        metrics.update(result.convergence_metrics())
     if "z_train" in arrays:
         metrics.update(embedding_metrics(arrays["z_train"], arrays["y_train"],
                                          arrays["z_test"], arrays["y_test"]))  # fmt: skip
@@ -130,7 +133,7 @@ def run_metrics(
         metrics.update(embedding_metrics(z_views, views.y))
     last = result.log.iloc[-1]
     for column in result.log.columns:
-        if column not in ("step", "time_s"):
+        if column not in ("step", "time_s", "lr"):
             metrics[f"final_{column}"] = float(last[column])
     if closed is not None:
         metrics.update(_closed_form_metrics(config, result, arrays, edges, weights, closed))
