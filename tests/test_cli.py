@@ -53,6 +53,52 @@ def test_every_step_writes_its_artifact_and_provenance(pipeline):
         assert load_json(run_dir / "provenance.json")["config"]["seed"] == seed
 
 
+def test_train_records_convergence_and_takes_the_schedule_options(pipeline, tmp_path):
+    """metrics.json and the table carry `converged` + `conv_*`; the options reach the trainer."""
+    d = pipeline
+    assert run("train", "--views", d.views, "--relation", d.rel, "--method", "vicreg_sq",
+               "--model", "free", "--k", "3", "--optimizer", "lbfgs", "--lr", "1",
+               "--precision", "fp64", "--steps", "300", "--stop-when-converged",
+               "--conv-window", "4", "--conv-rtol", "1e-6", "--conv-grad-rtol", "1e-4",
+               "--device", "cpu", "--out-dir", tmp_path / "lbfgs") == 0  # fmt: skip
+    m = load_json(tmp_path / "lbfgs/metrics.json")
+    assert m["converged"] is True and m["conv_reason"] == "converged"
+    assert m["conv_stopped_early"] is True and m["conv_steps"] < 300
+    assert (m["conv_window"], m["conv_rtol"], m["conv_grad_rtol"]) == (4, 1e-6, 1e-4)
+    assert len(pd.read_csv(tmp_path / "lbfgs/log.csv")) == m["conv_steps"]
+    assert load_json(tmp_path / "lbfgs/provenance.json")["config"]["stop_when_converged"] is True
+    assert run("train", "--views", d.views, "--relation", d.rel, "--method", "vicreg",
+               "--model", "linear", "--k", "3", "--steps", "4", "--lr-schedule", "cosine",
+               "--device", "cpu", "--out-dir", tmp_path / "short") == 0  # fmt: skip
+    short = load_json(tmp_path / "short/metrics.json")
+    assert short["converged"] is False and short["lr_schedule"] == "cosine"
+    assert pd.read_csv(tmp_path / "short/log.csv")["lr"].iloc[-1] < 1e-3 * 0.2
+    out = tmp_path / "table.csv"
+    assert run("collect", "--out", out, tmp_path / "lbfgs/metrics.json",
+               tmp_path / "short/metrics.json") == 0  # fmt: skip
+    table = pd.read_csv(out)
+    assert {"converged", "conv_plateau", "conv_grad_ratio", "conv_reason", "conv_steps"} <= set(
+        table.columns
+    )
+    assert sorted(table["converged"]) == [False, True]
+    code = run(
+        "train",
+        "--views",
+        d.views,
+        "--relation",
+        d.rel,
+        "--method",
+        "vicreg",
+        "--optimizer",
+        "lbfgs",
+        "--lr-schedule",
+        "cosine",
+        "--out-dir",
+        tmp_path / "bad",
+    )
+    assert code == 2 and not (tmp_path / "bad").exists()
+
+
 def test_collect_makes_a_tidy_table(pipeline, tmp_path):
     d = pipeline
     assert run("baseline", "--data", d.data, "--tag", "data=syn",

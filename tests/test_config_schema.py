@@ -128,6 +128,17 @@ BAD = [
     ("n_samples = 0", "experiments.low_data.n_samples", [0], ["n_samples"]),
     ("negative lr", "training.lr", -0.1, ["lr"]),
     ("batch_size = 0", "training.batch_size", 0, ["batch_size"]),
+    ("unknown lr schedule", "training.lr_schedule", "step", ["lr_schedule", "cosine"]),
+    ("stop flag not a boolean", "training.stop_when_converged", "yes", ["stop_when_converged"]),
+    ("conv_window = 0", "training.conv_window", 0, ["conv_window", "minimum"]),
+    ("conv_rtol = 0", "training.conv_rtol", 0, ["conv_rtol"]),
+    (
+        "negative conv_grad_rtol in an experiment",
+        "experiments.rank.training.conv_grad_rtol",
+        -1,
+        ["rank.training.conv_grad_rtol"],
+    ),
+    ("nested convergence block", "training.convergence", {"window": 5}, ["convergence"]),
 ]
 
 
@@ -140,6 +151,16 @@ def test_bad_config_is_rejected_naming_the_key(validator, config, what, key, val
     text = "\n".join(errors)
     for word in words:
         assert word in text, f"{what}: {word!r} not in {text!r}"
+
+
+def test_schedule_and_convergence_keys_are_accepted(validator, config):
+    good = copy.deepcopy(config)
+    good["training"].update(lr_schedule="cosine", stop_when_converged=True, conv_window=10,
+                            conv_rtol=1e-5, conv_grad_rtol=1e-2)  # fmt: skip
+    good["experiments"]["rank"].setdefault("training", {}).update(
+        lr_schedule="constant", stop_when_converged=False, conv_window=5
+    )
+    assert messages(validator, good) == []
 
 
 def test_missing_required_section_is_named(validator, config):

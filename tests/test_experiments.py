@@ -26,6 +26,8 @@ from spectral_ssl.errors import ConfigError
 from spectral_ssl.experiments import (
     _closed_form_metrics,
     compare_with_closed_form,
+    doubly_normalised_duality_error,
+    duality_identity_error,
     identities,
     reference_solution,
     relative_gap,
@@ -358,6 +360,76 @@ def test_identities_hold_and_the_non_invariant_losses_do_change():
     changing = table[table["quantity"].str.contains("not invariant")]
     assert len(changing) == 2 and (changing["value"] > 1e-6).all()  # the check can see a change
     assert (table[table["claim"] == "C1"]["value"] < 1e-12).all()
+
+
+def _duality_by_hand(a):
+    """L_c, L_nc and the fourth powers of the row / column norms, by plain numpy loops."""
+    n, m = a.shape
+    l_c = sum(float(a[i] @ a[j]) ** 2 for i in range(n) for j in range(n) if i != j)
+    l_nc = sum(float(a[:, i] @ a[:, j]) ** 2 for i in range(m) for j in range(m) if i != j)
+    rows4 = sum(float(a[i] @ a[i]) ** 2 for i in range(n))
+    cols4 = sum(float(a[:, j] @ a[:, j]) ** 2 for j in range(m))
+    return l_c, l_nc, rows4, cols4
+
+
+def test_c15_rows_cover_non_square_matrices_in_both_orders():
+    table = identities(seed=0)
+    c15 = table[table["claim"] == "C15"]
+    quantities = " | ".join(c15["quantity"])
+    assert "N - N^2/M" in quantities and "N - M " not in quantities
+    for shape in (
+        "60 x 20 matrix (N > M)",
+        "20 x 60 matrix (N < M)",
+        "24 x 24 matrix (N = M)",
+        "12 x 40, N < M",
+    ):
+        assert shape in quantities, shape
+    relative = c15[c15["quantity"].str.startswith("relative")]
+    assert len(relative) == 4 and (relative["value"] < 1e-12).all(), c15
+    # the claims read these columns (claims/identities.py)
+    assert {"claim", "quantity", "value", "tolerance"} <= set(table.columns)
+
+
+@pytest.mark.parametrize("shape", [(30, 10), (10, 30), (12, 12)])
+def test_c15_duality_against_a_direct_computation(shape):
+    from spectral_ssl.subspaces import doubly_normalise
+
+    rng = np.random.default_rng(1)
+    n, m = shape
+    a = rng.normal(size=shape)
+    l_c, l_nc, rows4, cols4 = _duality_by_hand(a)
+    assert l_nc + cols4 == pytest.approx(l_c + rows4, rel=1e-12)
+    assert duality_identity_error(a) < 1e-12
+    b = doubly_normalise(np.abs(rng.normal(size=shape)) + 0.1)
+    np.testing.assert_allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-10)
+    np.testing.assert_allclose(np.linalg.norm(b, axis=0), np.sqrt(n / m), atol=1e-10)
+    l_c, l_nc, rows4, cols4 = _duality_by_hand(b)
+    assert rows4 == pytest.approx(n) and cols4 == pytest.approx(n**2 / m)
+    assert l_nc - l_c == pytest.approx(n - n**2 / m, abs=1e-9)
+    error, target = doubly_normalised_duality_error(b)
+    assert target == pytest.approx(n - n**2 / m) and abs(error) < 1e-9
+    if n != m:  # the unit-columns statement N - M is off by (M^2 - N^2) / M
+        assert abs((l_nc - l_c) - (n - m)) > 1.0
+
+
+def test_run_metrics_carry_the_convergence_verdict():
+    from spectral_ssl.convergence import assess
+    from spectral_ssl.experiments import run_metrics
+
+    log = pd.DataFrame({"step": range(40), "loss": np.ones(40), "lr": 0.1, "time_s": 0.0})
+    verdict = assess(log["loss"], grad_initial=2.0, grad_final=1e-5)
+    result = SimpleNamespace(
+        log=log, wall_time_s=1.0, device="cpu", hparams={},
+        convergence_metrics=lambda: {**verdict.as_metrics(), "conv_steps": 40},
+    )  # fmt: skip
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(20, 3))
+    views = SimpleNamespace(n_samples=10, y=np.repeat([0, 1], 10))
+    m = run_metrics(TrainConfig(method="vicreg"), result, {"z_views": z}, views,
+                    view_pairs(10, 2), None, None)  # fmt: skip
+    assert m["converged"] is True and m["conv_grad_ratio"] == pytest.approx(5e-6)
+    assert m["conv_reason"] == "converged" and m["conv_steps"] == 40
+    assert "final_lr" not in m and m["final_loss"] == 1.0
 
 
 def test_c10_check_detects_a_non_regular_graph():

@@ -235,3 +235,101 @@ def test_test_block_hook_marks_the_step_and_waits_for_release(tmp_path, monkeypa
     assert len(result.log) == 6
     assert (tmp_path / "blocked").read_text().split() == ["0", "3", str(os.getpid())]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["blocked", "release"]
+
+
+# --------------------------------------------------------------------------------------------
+# convergence: every run is judged; schedule; early stop
+# --------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def small_views():
+    ds = make_dataset("synthetic", seed=0, n_samples=80, n_classes=4, n_nuisance=4, dim=8)
+    views = make_views(ds, 2, seed=0)
+    return views, view_pairs(views.n_samples, views.n_views)
+
+
+def test_fp64_lbfgs_free_surrogate_is_recorded_as_converged(small_views):
+    views, edges = small_views
+    config = TrainConfig(method="vicreg_sq", model="free", k=3, optimizer="lbfgs", lr=1.0,
+                         steps=40, precision="fp64")  # fmt: skip
+    result = train(views.x, edges, config, source=views.source)
+    m = result.convergence_metrics()
+    assert m["converged"] is True, m["conv_reason"]
+    assert m["conv_reason"] == "converged" and m["conv_plateau"] < 1e-4
+    assert m["conv_grad_ratio"] < 1e-3 and m["conv_grad_initial"] > 0
+    assert m["conv_steps"] == 40 and m["conv_stopped_early"] is False
+    assert {"conv_window", "conv_rtol", "conv_grad_rtol"} <= set(m)
+
+
+def test_a_truncated_adam_run_is_recorded_as_not_converged(small_views):
+    views, edges = small_views
+    config = TrainConfig(method="vicreg", model="free", k=3, optimizer="adam", lr=1e-2, steps=3)
+    m = train(views.x, edges, config, source=views.source).convergence_metrics()
+    assert m["converged"] is False
+    assert "still moving" in m["conv_reason"] and "gradient norm" in m["conv_reason"]
+    assert m["conv_grad_ratio"] > 0.5 and m["conv_steps"] == 3
+
+
+def test_cosine_schedule_decays_the_learning_rate_to_about_zero(small_views):
+    views, edges = small_views
+    config = TrainConfig(method="vicreg", model="mlp", k=3, lr=1e-2, steps=50,
+                         lr_schedule="cosine")  # fmt: skip
+    lr = train(views.x, edges, config, source=views.source).log["lr"].to_numpy()
+    assert lr[0] == pytest.approx(1e-2) and lr[-1] < 1e-2 * 1e-2 and lr[-1] > 0
+    assert np.all(np.diff(lr) < 0)
+    assert lr[25] == pytest.approx(0.5e-2)  # half way: half the rate
+    constant = dataclasses.replace(config, lr_schedule="constant")
+    assert np.all(train(views.x, edges, constant, source=views.source).log["lr"] == 1e-2)
+
+
+def test_early_stop_ends_the_run_once_converged_and_records_the_step(small_views):
+    views, edges = small_views
+    config = TrainConfig(method="vicreg_sq", model="free", k=3, optimizer="lbfgs", lr=1.0,
+                         steps=500, precision="fp64", stop_when_converged=True,
+                         conv_window=5)  # fmt: skip
+    result = train(views.x, edges, config, source=views.source)
+    m = result.convergence_metrics()
+    assert m["converged"] is True and m["conv_stopped_early"] is True
+    assert 10 <= m["conv_steps"] < 500 and len(result.log) == m["conv_steps"]
+    assert m["conv_window"] == 5
+    # the same run without the stop: same trajectory up to that step (measuring changes nothing)
+    full = train(views.x, edges, dataclasses.replace(config, stop_when_converged=False,
+                                                      steps=m["conv_steps"]),
+                 source=views.source)  # fmt: skip
+    assert np.array_equal(full.log["loss"].to_numpy(), result.log["loss"].to_numpy())
+
+
+def test_measuring_the_gradient_leaves_batch_norm_statistics_alone(small_views):
+    """The full-batch gradient passes (start, end) must not move the running statistics."""
+    views, edges = small_views
+    config = TrainConfig(method="vicreg", model="mlp", k=3, lr=1e-3, steps=2, seed=1)
+    result = train(views.x, edges, config, source=views.source)
+    tracked = [m for m in result.model.modules() if isinstance(m, torch.nn.BatchNorm1d)]
+    assert tracked, "the default MLP has batch norm"
+    assert all(int(m.num_batches_tracked) == 2 for m in tracked)  # the two training steps only
+    assert np.isfinite(result.grad_norm_initial) and np.isfinite(result.grad_norm_final)
+
+
+def test_mini_batch_runs_are_judged_on_the_plateau_alone(small_views):
+    views, edges = small_views
+    config = TrainConfig(method="vicreg", model="free", k=3, lr=1e-2, steps=20, batch_size=10)
+    m = train(views.x, edges, config, source=views.source).convergence_metrics()
+    assert np.isnan(m["conv_grad_ratio"]) and np.isnan(m["conv_grad_initial"])
+    assert "gradient" not in m["conv_reason"]
+
+
+@pytest.mark.parametrize(
+    "change,words",
+    [
+        ({"lr_schedule": "step"}, ["lr_schedule", "cosine"]),
+        ({"lr_schedule": "cosine", "optimizer": "lbfgs"}, ["lbfgs", "constant"]),
+        ({"conv_window": 0}, ["conv_window"]),
+        ({"conv_rtol": 0.0}, ["conv_rtol"]),
+        ({"conv_grad_rtol": -1.0}, ["conv_grad_rtol"]),
+    ],
+)
+def test_bad_schedule_or_criterion_is_a_config_error(change, words):
+    config = TrainConfig(method="vicreg", **change)
+    with pytest.raises(ConfigError) as info:
+        config.validate()
+    for word in words:
+        assert word in str(info.value)

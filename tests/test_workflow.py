@@ -307,6 +307,9 @@ BAD_CONFIGS = [
      ["experiments.cost"]),
     ("unknown data mode", lambda c: c["experiments"]["optimal"].update(data="once"),
      ["experiments.optimal.data", "once"]),
+    ("cosine schedule on lbfgs",
+     lambda c: c["experiments"]["linear"]["training"].update(lr_schedule="cosine"),
+     ["experiments.linear.training.lr_schedule", "lbfgs"]),
 ]  # fmt: skip
 
 

@@ -45,14 +45,27 @@ class Convergence:
         return {"converged": d.pop("converged"), **{f"conv_{k}": v for k, v in d.items()}}
 
 
-def loss_plateau(loss: Any, window: int = DEFAULT_WINDOW) -> float:
-    """Relative change of the mean loss between the last two windows (inf if too short)."""
+def loss_plateau(loss: Any, window: int = DEFAULT_WINDOW, *, span: float | None = None) -> float:
+    """Relative change of the mean loss between the last two windows (inf if too short).
+
+    ``span`` is the loss range seen during training; by default that of ``loss`` (pass it when
+    ``loss`` is only the tail of the curve, as the trainer's early stop does).
+    """
     y = np.asarray(loss, dtype=np.float64).ravel()
     if y.size < 2 * window or not np.all(np.isfinite(y[-2 * window :])):
         return math.inf
     last, before = float(y[-window:].mean()), float(y[-2 * window : -window].mean())
-    scale = max(abs(last), ATOL_FRACTION * float(np.ptp(y[np.isfinite(y)])), 1e-300)
+    if span is None:
+        span = float(np.ptp(y[np.isfinite(y)]))
+    scale = max(abs(last), ATOL_FRACTION * span, 1e-300)
     return abs(last - before) / scale
+
+
+def grad_ratio(grad_initial: float, grad_final: float) -> float:
+    """||grad|| final / initial; 0 when both are 0; NaN when not measured."""
+    if grad_initial == 0 and grad_final == 0:
+        return 0.0  # started at a stationary point and stayed there
+    return grad_final / grad_initial if grad_initial > 0 else math.nan
 
 
 def assess(
@@ -70,9 +83,7 @@ def assess(
     n = int(np.asarray(loss).size)
     window = min(window, max(n // 2, 1))  # short runs: judge on halves of the curve
     plateau = loss_plateau(loss, window)
-    ratio = grad_final / grad_initial if grad_initial > 0 else math.nan
-    if grad_initial == 0 and grad_final == 0:
-        ratio = 0.0  # started at a stationary point and stayed there
+    ratio = grad_ratio(grad_initial, grad_final)
     reasons = []
     if not plateau < rtol:
         reasons.append(f"loss still moving: relative change {plateau:.2g} >= {rtol:g} over the "

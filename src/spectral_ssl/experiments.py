@@ -119,7 +119,8 @@ def run_metrics(
     weights: np.ndarray | None,
     closed: dict[str, np.ndarray] | None,
 ) -> dict[str, Any]:
-    """Everything measured on one trained run: probe, ranks, final loss terms, closed form."""
+    """Everything measured on one trained run: probe, ranks, final loss terms, closed form, and
+    whether it converged (``converged`` + the ``conv_*`` fields of ``TrainResult``)."""
     from .evaluation import effective_rank, embedding_metrics, numerical_rank
 
     z_views = arrays["z_views"]
@@ -130,6 +131,8 @@ def run_metrics(
         "device": result.device,
         "n_samples": views.n_samples,
     }
+    if hasattr(result, "convergence_metrics"):
+        metrics.update(result.convergence_metrics())
     if "z_train" in arrays:
         metrics.update(embedding_metrics(arrays["z_train"], arrays["y_train"],
                                          arrays["z_test"], arrays["y_test"]))  # fmt: skip
@@ -137,7 +140,7 @@ def run_metrics(
         metrics.update(embedding_metrics(z_views, views.y))
     last = result.log.iloc[-1]
     for column in result.log.columns:
-        if column not in ("step", "time_s"):
+        if column not in ("step", "time_s", "lr"):
             metrics[f"final_{column}"] = float(last[column])
     if closed is not None:
         metrics.update(_closed_form_metrics(config, result, arrays, edges, weights, closed))
@@ -391,18 +394,49 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
     for key, value in closed_form.regular_graph_check(seed=seed).items():
         add("C10", key, value, tol=1e-6)
 
-    # C15: Garrido et al. duality
-    a = rng.normal(size=(40, 12))
-    l_c, l_nc = subspaces.duality_terms(a)
+    # C15: Garrido et al. duality, on non-square matrices in both orders (docs/theory.md 2.6)
+    for shape in ((40, 12), (12, 40)):
+        a = rng.normal(size=shape)
+        add("C15", duality_quantity(shape), duality_identity_error(a))
+    for n_rows, m_cols in ((60, 20), (20, 60), (24, 24)):
+        b = subspaces.doubly_normalise(np.abs(rng.normal(size=(n_rows, m_cols))) + 0.1)
+        error, target = doubly_normalised_duality_error(b)
+        if n_rows == m_cols:  # N - N^2/M = 0: an absolute error (the special case N = M)
+            add("C15", f"error of L_nc - L_c = N - N^2/M = 0 on a doubly normalised "
+                f"{n_rows} x {m_cols} matrix (N = M)", abs(error), tol=1e-8)  # fmt: skip
+        else:
+            order = "N > M" if n_rows > m_cols else "N < M"
+            add("C15", f"relative error of L_nc - L_c = N - N^2/M (= {target:.4g}) on a doubly "
+                f"normalised {n_rows} x {m_cols} matrix ({order})",
+                abs(error) / abs(target))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def duality_quantity(shape: tuple[int, int]) -> str:
+    """The identities.csv quantity of the general C15 identity on an N x M matrix."""
+    n, m = shape
+    suffix = "" if (n, m) == (40, 12) else f" ({n} x {m}, {'N > M' if n > m else 'N < M'})"
+    return "relative error of L_nc + sum col^4 = L_c + sum row^4" + suffix
+
+
+def duality_identity_error(a: np.ndarray) -> float:
+    """|(L_nc + sum_j ||A_:,j||^4) - (L_c + sum_i ||A_i,:||^4)| relative to the right side."""
+    from .subspaces import duality_terms
+
+    l_c, l_nc = duality_terms(a)
     row4 = float(np.sum(np.sum(a**2, axis=1) ** 2))
     col4 = float(np.sum(np.sum(a**2, axis=0) ** 2))
-    add("C15", "relative error of L_nc + sum col^4 = L_c + sum row^4",
-        abs((l_nc + col4) - (l_c + row4)) / abs(l_c + row4))  # fmt: skip
-    b = subspaces.doubly_normalise(np.abs(rng.normal(size=(24, 24))) + 0.1)
-    l_c, l_nc = subspaces.duality_terms(b)
-    add("C15", "error of L_nc - L_c = N - M on a doubly normalised matrix",
-        abs((l_nc - l_c) - (b.shape[0] - b.shape[1])), tol=1e-8)  # fmt: skip
-    return pd.DataFrame(rows)
+    return abs((l_nc + col4) - (l_c + row4)) / abs(l_c + row4)
+
+
+def doubly_normalised_duality_error(b: np.ndarray) -> tuple[float, float]:
+    """((L_nc - L_c) - (N - N^2/M), N - N^2/M) for unit rows and columns of norm sqrt(N/M)."""
+    from .subspaces import duality_terms
+
+    n, m = b.shape
+    l_c, l_nc = duality_terms(b)
+    target = n - n**2 / m
+    return (l_nc - l_c) - target, target
 
 
 def read_relation_stats(path: str | Path | None) -> dict[str, Any]:

@@ -4,6 +4,13 @@ Full batch or mini-batch; a mini-batch samples *source* samples and takes all th
 restricts G to those rows, so positive pairs stay together. Seeds are fixed, the device is
 recorded, every step's loss terms are logged, and a NaN/Inf stops the run with a message naming
 the method, hyperparameters, step and term.
+
+Every run is judged by the convergence criterion of ``convergence`` (loss plateau over a window
+of steps; for full-batch runs also ||grad|| at the end relative to the start, both measured on
+the full batch outside the optimisation). ``steps`` is a maximum when ``stop_when_converged``:
+the run stops at the first step where the criterion holds. Adam and SGD take an optional
+learning-rate schedule (``lr_schedule``: ``constant`` or ``cosine``, which decays from ``lr``
+to ~0 at the last of ``steps``); L-BFGS keeps its line search and no schedule.
 """
 
 from __future__ import annotations
@@ -20,6 +27,7 @@ import numpy as np
 import pandas as pd
 import torch
 
+from . import convergence as conv
 from .device import resolve_device  # noqa: F401  (re-exported)
 from .errors import ConfigError, DataError, TrainingDivergedError
 from .methods import METHODS, Method, get_method  # noqa: F401  (re-exported)
@@ -27,6 +35,7 @@ from .models import build_model
 from .relations import restrict, validate_edges
 
 OPTIMIZERS = ("adam", "sgd", "lbfgs")
+LR_SCHEDULES = ("constant", "cosine")
 PRECISIONS = {"fp32": torch.float32, "fp64": torch.float64, "bf16": torch.float32}
 
 
@@ -48,6 +57,11 @@ class TrainConfig:
     device: str = "auto"
     precision: str = "fp32"
     snapshot_every: int = 0
+    lr_schedule: str = "constant"
+    stop_when_converged: bool = False
+    conv_window: int = conv.DEFAULT_WINDOW
+    conv_rtol: float = conv.DEFAULT_RTOL
+    conv_grad_rtol: float = conv.DEFAULT_GRAD_RTOL
 
     def resolved_hparams(self) -> dict[str, Any]:
         """Method defaults overridden by ``hparams``, validated."""
@@ -87,6 +101,20 @@ class TrainConfig:
             raise ConfigError(f"batch_size must be >= 1 or null, got {self.batch_size}")
         if self.snapshot_every < 0:
             raise ConfigError(f"snapshot_every must be >= 0, got {self.snapshot_every}")
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ConfigError(
+                f"unknown lr_schedule '{self.lr_schedule}' (valid: {list(LR_SCHEDULES)})"
+            )
+        if self.lr_schedule != "constant" and self.optimizer == "lbfgs":
+            raise ConfigError(
+                f"lr_schedule '{self.lr_schedule}' applies to adam and sgd; lbfgs sets its step "
+                "by line search (use lr_schedule: constant)"
+            )
+        if self.conv_window < 1:
+            raise ConfigError(f"conv_window must be >= 1, got {self.conv_window}")
+        for name in ("conv_rtol", "conv_grad_rtol"):
+            if not getattr(self, name) > 0:
+                raise ConfigError(f"{name} must be > 0, got {getattr(self, name)}")
 
 
 @dataclass
@@ -98,6 +126,23 @@ class TrainResult:
     hparams: dict[str, Any]
     snapshot_steps: np.ndarray
     snapshots: np.ndarray  # (n_snapshots, N, K): Z of the training rows during training
+    convergence: conv.Convergence | None = None
+    steps_run: int = 0  # optimisation steps taken (< config.steps after an early stop)
+    stopped_early: bool = False  # stop_when_converged ended the run before config.steps
+    grad_norm_initial: float = math.nan  # full-batch ||grad|| at initialisation (NaN: mini-batch)
+    grad_norm_final: float = math.nan  # ... at the final parameters
+
+    def convergence_metrics(self) -> dict[str, Any]:
+        """``converged`` and the ``conv_*`` fields of metrics.json (criterion and its numbers)."""
+        if self.convergence is None:
+            return {}
+        return {
+            **self.convergence.as_metrics(),
+            "conv_steps": self.steps_run,
+            "conv_stopped_early": self.stopped_early,
+            "conv_grad_initial": self.grad_norm_initial,
+            "conv_grad_final": self.grad_norm_final,
+        }
 
 
 def train(
@@ -140,18 +185,24 @@ def train(
 
     rows: list[dict[str, float]] = []
     snapshots: list[tuple[int, np.ndarray]] = []
+    model.train()
+    grad_norm = partial(_full_batch_grad_norm, model, optimizer, method, config, hp, x_t, batches)
+    grad_initial = grad_norm(0)
     start = time.perf_counter()
     steps = range(config.steps)
     if progress:
         from tqdm.auto import tqdm
 
         steps = tqdm(steps, desc=f"{config.method}", leave=False)
-    model.train()
+    stopper = _EarlyStop(config, grad_initial, grad_norm)
     for step in steps:
         _test_block(config.seed, step)
         if config.snapshot_every and step % config.snapshot_every == 0:
             snapshots.append((step, _embed_rows(model, x_t)))
         index, batch_edges, batch_weights = batches.next()
+        lr = _scheduled_lr(config, step)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
         record: dict[str, Any] = {}
         closure = partial(
             _forward_backward, model, optimizer, method, config, hp, step,
@@ -168,23 +219,109 @@ def train(
             {
                 "step": step,
                 **{k: float(v) for k, v in record.items()},
+                "lr": lr,
                 "time_s": time.perf_counter() - start,
             }
         )
+        if stopper.done(rows, step):
+            break
     wall = time.perf_counter() - start
+    steps_run = len(rows)
     if config.snapshot_every:
-        snapshots.append((config.steps, _embed_rows(model, x_t)))
+        snapshots.append((steps_run, _embed_rows(model, x_t)))
+    log = pd.DataFrame(rows)
+    grad_final = stopper.grad_final if stopper.stopped else grad_norm(steps_run)
+    verdict = conv.assess(
+        log["loss"].to_numpy(), grad_initial=grad_initial, grad_final=grad_final,
+        window=config.conv_window, rtol=config.conv_rtol, grad_rtol=config.conv_grad_rtol,
+    )  # fmt: skip
     model.eval()
     k = config.k
     return TrainResult(
         model,
-        pd.DataFrame(rows),
+        log,
         device,
         wall,
         hp,
         np.array([s for s, _ in snapshots], dtype=np.int64),
         np.stack([z for _, z in snapshots]) if snapshots else np.zeros((0, n_rows, k)),
+        convergence=verdict,
+        steps_run=steps_run,
+        stopped_early=stopper.stopped and steps_run < config.steps,
+        grad_norm_initial=grad_initial,
+        grad_norm_final=grad_final,
     )
+
+
+def _scheduled_lr(config: TrainConfig, step: int) -> float:
+    """The learning rate of ``step`` (0-based) of at most ``config.steps``.
+
+    cosine: lr (1 + cos(pi step / steps)) / 2, i.e. lr at step 0 and lr pi^2 / (4 steps^2) ~ 0
+    at the last step (no step is wasted at exactly 0).
+    """
+    if config.lr_schedule == "cosine":
+        return config.lr * 0.5 * (1.0 + math.cos(math.pi * step / config.steps))
+    return config.lr
+
+
+class _EarlyStop:
+    """``stop_when_converged``: stop at the first step where the criterion holds.
+
+    The loss plateau is tested after every step (two window means, scaled by the loss range seen
+    so far, as ``convergence.assess`` scales it on the whole curve); only when it holds is the
+    full-batch gradient measured (one extra forward + backward), and after a failed gradient
+    test the next one waits ``conv_window`` steps.
+    """
+
+    def __init__(self, config: TrainConfig, grad_initial: float, grad_norm) -> None:
+        self.config, self.grad_initial, self.grad_norm = config, grad_initial, grad_norm
+        self.next_check = 2 * config.conv_window
+        self.low, self.high = math.inf, -math.inf
+        self.stopped = False
+        self.grad_final = math.nan
+
+    def done(self, rows: list[dict[str, float]], step: int) -> bool:
+        c = self.config
+        if not c.stop_when_converged:
+            return False
+        value = rows[-1]["loss"]
+        if math.isfinite(value):
+            self.low, self.high = min(self.low, value), max(self.high, value)
+        n = step + 1
+        if n < self.next_check or n >= c.steps:
+            return False
+        tail = [r["loss"] for r in rows[-2 * c.conv_window :]]
+        if not conv.loss_plateau(tail, c.conv_window, span=self.high - self.low) < c.conv_rtol:
+            return False
+        grad = self.grad_norm(n)
+        ratio = conv.grad_ratio(self.grad_initial, grad)
+        if math.isfinite(ratio) and not ratio < c.conv_grad_rtol:
+            self.next_check = n + c.conv_window
+            return False
+        self.stopped, self.grad_final = True, grad
+        return True
+
+
+def _full_batch_grad_norm(model, optimizer, method, config, hp, x_t, batches, step) -> float:
+    """||grad of the loss|| on the full batch at the current parameters (NaN for mini-batches).
+
+    Outside the optimisation: the gradients are cleared afterwards and the batch-norm running
+    statistics restored, so measuring does not change the trajectory or the trained model.
+    """
+    if not batches.full:
+        return math.nan
+    buffers = {name: b.clone() for name, b in model.named_buffers()}
+    index, edges, weights = batches.cached
+    _forward_backward(model, optimizer, method, config, hp, step, x_t[index], index, edges,
+                      weights, {})  # fmt: skip
+    grads = [p.grad.detach().double().pow(2).sum() for p in model.parameters()
+             if p.grad is not None]  # fmt: skip
+    norm = float(torch.stack(grads).sum().sqrt()) if grads else 0.0
+    optimizer.zero_grad(set_to_none=True)
+    with torch.no_grad():
+        for name, b in model.named_buffers():
+            b.copy_(buffers[name])
+    return norm
 
 
 TEST_BLOCK_ENV = "SPECTRAL_SSL_TEST_BLOCK"

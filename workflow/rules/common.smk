@@ -76,6 +76,13 @@ def config_semantic_errors(cfg):
                         f"  config key experiments.{name}.{field}: '{item}' is not defined "
                         f"under the top-level '{field}' (defined: {sorted(defined)})"
                     )
+        t = {**cfg.get("training", {}), **exp.get("training", {})}
+        if t.get("optimizer") == "lbfgs" and t.get("lr_schedule", "constant") != "constant":
+            out.append(
+                f"  config key experiments.{name}.training.lr_schedule: "
+                f"'{t['lr_schedule']}' applies to adam and sgd; lbfgs sets its step by line "
+                "search (set lr_schedule: constant for this experiment)"
+            )
     return out
 
 
@@ -365,9 +372,20 @@ def train_args(wc):
         "" if t["batch_size"] is None else f"--batch-size {t['batch_size']}",
         f"--snapshot-every {t['snapshot_every']}" if t["snapshot_every"] else "",
         f"--precision {t['precision']} --device {DEVICE}",
+        convergence_args(t),
         f"--seeds {','.join(map(str, SEEDS))}",
         f"--tag experiment={run['experiment']}",
         run_tags(run),
+    )
+
+
+def convergence_args(t):
+    """The schedule and convergence options of train (defaults: the trainer's own)."""
+    return join(
+        f"--lr-schedule {t.get('lr_schedule', 'constant')}",
+        "--stop-when-converged" if t.get("stop_when_converged") else "",
+        f"--conv-window {t.get('conv_window', 20)} --conv-rtol {fmt(t.get('conv_rtol', 1e-4))}",
+        f"--conv-grad-rtol {fmt(t.get('conv_grad_rtol', 1e-3))}",
     )
 
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..convergence import DEFAULT_GRAD_RTOL, DEFAULT_RTOL, DEFAULT_WINDOW
 from ..errors import ConfigError
 from ..provenance import provenance_path, record
 from .args import AddCommand, label_tags, parse_pairs, parse_seeds
@@ -37,6 +38,11 @@ def cmd_train(args: argparse.Namespace) -> None:
         device=args.device,
         precision=args.precision,
         snapshot_every=args.snapshot_every,
+        lr_schedule=args.lr_schedule,
+        stop_when_converged=args.stop_when_converged,
+        conv_window=args.conv_window,
+        conv_rtol=args.conv_rtol,
+        conv_grad_rtol=args.conv_grad_rtol,
     )
     base.validate()
     inputs = {name: getattr(args, name) for name in SEED_INPUTS if getattr(args, name)}
@@ -142,6 +148,34 @@ def register(add: AddCommand) -> None:
     p.add_argument("--device", default="auto", help="auto | cpu | cuda")
     p.add_argument("--precision", default="fp32", help="fp32 | fp64 | bf16")
     p.add_argument("--snapshot-every", type=int, default=0, help="keep Z every S steps")
+    p.add_argument(
+        "--lr-schedule",
+        default="constant",
+        help="constant | cosine (adam, sgd: lr decays to ~0 at the last step)",
+    )
+    p.add_argument(
+        "--stop-when-converged",
+        action="store_true",
+        help="--steps is a maximum: stop at the first step meeting the criterion",
+    )
+    p.add_argument(
+        "--conv-window",
+        type=int,
+        default=DEFAULT_WINDOW,
+        help="convergence criterion: steps per window of the loss plateau test",
+    )
+    p.add_argument(
+        "--conv-rtol",
+        type=float,
+        default=DEFAULT_RTOL,
+        help="convergence criterion: largest relative loss change between windows",
+    )
+    p.add_argument(
+        "--conv-grad-rtol",
+        type=float,
+        default=DEFAULT_GRAD_RTOL,
+        help="convergence criterion: largest ||grad|| final / initial (full batch)",
+    )
     p.add_argument("--closed-form", help="closed-form .npz to compare the learned solution with")
     p.add_argument("--relation-stats", help="relation statistics JSON, copied into metrics")
     p.add_argument("--tag", action="append", metavar="KEY=VALUE", help="label kept in metrics")
