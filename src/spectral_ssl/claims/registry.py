@@ -135,7 +135,8 @@ CLAIMS: tuple[Claim, ...] = (
         "linear model, alignment.csv (its gamma sweep); runs at the smallest gamma", eval_c14,
     ),
     Claim(
-        "C15", "garrido", "duality identity exact; unit rows and columns: L_nc - L_c = N - M",
+        "C15", "garrido",
+        "duality identity exact; unit rows, columns of norm sqrt(N/M): L_nc - L_c = N - N^2/M",
         "identity errors (identities.csv)",
         "exact rule: relative error < {identity_rel:g}, other rows their tolerance",
         "identities.csv", "identity rows of C15", identity_claim("C15"),
