@@ -13,6 +13,7 @@ from spectral_ssl.evaluation import (
     pca_whiten,
     singular_values,
     supervised_baseline,
+    validation_split,
     whitened_probe,
 )
 
@@ -231,3 +232,47 @@ def test_embedding_metrics_without_test_set_and_collapsed():
     assert m["probe_train_accuracy"] == 0.5
     assert math.isnan(m["probe_test_accuracy"]) and math.isnan(m["knn_accuracy"])
     assert m["numerical_rank"] == 0 and m["effective_rank"] == 0.0 and m["sv_rel_1"] == 0.0
+
+
+# ------------------------------------------------------------------ validation split
+def test_validation_split_is_stratified_grouped_and_seeded():
+    y = np.repeat([0, 1, 2], [50, 30, 1])  # class 2 has a single row: it stays in the fit part
+    fit, val = validation_split(y, fraction=0.2, seed=3)
+    assert np.array_equal(np.sort(np.concatenate([fit, val])), np.arange(y.size))
+    assert np.bincount(y[val], minlength=3).tolist() == [10, 6, 0]
+    again = validation_split(y, fraction=0.2, seed=3)
+    other = validation_split(y, fraction=0.2, seed=4)
+    assert np.array_equal(val, again[1]) and not np.array_equal(val, other[1])
+    # views: row v * N' + n is view v of source n; every source lies on one side
+    n, v = 40, 3
+    source = np.tile(np.arange(n), v)
+    yv = np.tile(np.arange(n) % 2, v)
+    fit, val = validation_split(yv, seed=0, groups=source)
+    assert set(source[fit]).isdisjoint(source[val]) and len(set(source[val])) == 8
+    with pytest.raises(ConfigError, match="fraction"):
+        validation_split(y, fraction=1.0)
+    with pytest.raises(DataError, match="groups"):
+        validation_split(y, groups=np.arange(3))
+
+
+def test_probe_val_accuracy_is_an_extra_fit_that_changes_nothing_else():
+    x, y = _blobs(dim=4, sep=2.0)
+    zt, yt, zs, ys = x[:200], y[:200], x[200:], y[200:]
+    full = linear_probe(zt, yt, zs, ys)
+    vals = {}
+    for data_seed in (0, 1, 2):
+        m = embedding_metrics(zt, yt, zs, ys, val_seed=data_seed)
+        # train / test: the one probe fit on all training rows, whatever the data seed
+        assert m["probe_train_accuracy"] == full["train_accuracy"]
+        assert m["probe_test_accuracy"] == full["test_accuracy"]
+        assert 0.0 <= m["probe_val_accuracy"] <= 1.0 and m["n_val"] == 40
+        # the data seed enters only through the split: the same probe on its fit part
+        fit, val = validation_split(yt, seed=data_seed)
+        ref = linear_probe(zt[fit], yt[fit], zt[val], yt[val])
+        assert m["probe_val_accuracy"] == ref["test_accuracy"]
+        vals[data_seed] = m["probe_val_accuracy"]
+    assert len(set(vals.values())) > 1  # different draws, different held-out rows
+    one_class = embedding_metrics(zt, np.zeros(200, dtype=int), val_seed=0)
+    assert one_class["probe_val_accuracy"] == 1.0  # majority-class probe on the held-out rows
+    single = embedding_metrics(zt[:2], np.array([0, 1]), val_seed=0)
+    assert math.isnan(single["probe_val_accuracy"]) and single["n_val"] == 0

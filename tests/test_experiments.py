@@ -493,3 +493,35 @@ def test_collect_pairs_each_run_with_the_references_of_its_data_draw(tmp_path):
     refs = table[table["method"] != "vicreg_sq"]
     assert refs["ref_supervised_test_accuracy"].isna().all()
     assert sorted(refs.loc[refs["method"] == "supervised", "seed"]) == [0, 1]
+
+
+def test_run_metrics_validation_split_follows_the_data_seed_and_collect_keeps_it(tmp_path):
+    """probe_val_accuracy: seeded by data_seed (default the run seed), views of one source kept
+    together on a free Z; collect carries it into the run table unchanged."""
+    import json
+
+    from spectral_ssl.evaluation import linear_probe, validation_split
+    from spectral_ssl.experiments import collect, run_metrics
+
+    log = pd.DataFrame({"step": range(3), "loss": np.ones(3), "lr": 0.1, "time_s": 0.0})
+    result = SimpleNamespace(log=log, wall_time_s=1.0, device="cpu", hparams={})
+    rng = np.random.default_rng(0)
+    y = np.tile(np.repeat([0, 1], 15), 2)
+    z = rng.normal(size=(60, 3)) + 1.5 * y[:, None]
+    source = np.tile(np.arange(30), 2)
+    views = SimpleNamespace(n_samples=30, y=y, source=source)
+    config = TrainConfig(method="vicreg", seed=5)
+    args = ({"z_views": z}, views, view_pairs(30, 2), None, None)
+    m = run_metrics(config, result, *args, data_seed=2)
+    fit, val = validation_split(y, seed=2, groups=source)
+    assert set(source[fit]).isdisjoint(source[val])
+    assert m["probe_val_accuracy"] == linear_probe(z[fit], y[fit], z[val], y[val])["test_accuracy"]
+    assert m["probe_train_accuracy"] == linear_probe(z, y)["train_accuracy"]
+    assert run_metrics(config, result, *args)["probe_val_accuracy"] == \
+        run_metrics(config, result, *args, data_seed=5)["probe_val_accuracy"]  # fmt: skip
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps({"data": "syn", "dataset": "syn", "relation": "vp",
+                                "model": "free", "method": "vicreg", "seed": 5, "data_seed": 2,
+                                "k": 3, "hparams": {}, **m}, default=float))  # fmt: skip
+    table, _ = collect([path])
+    assert table.loc[0, "probe_val_accuracy"] == pytest.approx(m["probe_val_accuracy"])

@@ -25,6 +25,8 @@ from sklearn.preprocessing import StandardScaler
 from .errors import ConfigError, DataError
 
 KNN_METRICS = ("cosine", "euclidean")
+VAL_FRACTION = 0.2  # share of the probe's training rows (source samples) held out for selection
+_VAL_STREAM = 0x5A11D  # first word of the validation split's seed: its own stream of a data seed
 
 
 # --------------------------------------------------------------------------------------------
@@ -280,6 +282,47 @@ def effective_rank(z: Any, *, centre: bool = True) -> float:
     return _effective_rank(*_spectrum(z, centre))
 
 
+def validation_split(
+    y: Any,
+    *,
+    fraction: float = VAL_FRACTION,
+    seed: int = 0,
+    groups: Any = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(fit rows, validation rows) of a probe's training rows, both sorted.
+
+    The unit drawn is a group (``groups[r]`` = the source sample of row r; default: every row
+    its own group), so all views of one source sample land on the same side. Stratified by the
+    label of each group's first row: a class with >= 2 groups sends round(fraction * n_c) of
+    them (at least 1, at most n_c - 1) to validation; a class with one group stays in the fit
+    part. The draw uses ``np.random.default_rng([_VAL_STREAM, seed])``, seed = the data seed,
+    so the split is part of the data draw and independent of the run's initialisation.
+    """
+    if isinstance(fraction, bool) or not isinstance(fraction, int | float) \
+            or not 0 < fraction < 1:  # fmt: skip
+        raise ConfigError(f"fraction must be a number in (0, 1), got {fraction!r}")
+    seed = _int_at_least("seed", seed, 0)
+    labels = np.asarray(y.detach().cpu().numpy() if hasattr(y, "detach") else y)
+    if labels.ndim != 1:
+        raise DataError(f"y must be 1-D, got shape {labels.shape}")
+    g = np.arange(labels.size) if groups is None else np.asarray(groups)
+    if g.shape != labels.shape:
+        raise DataError(f"groups must have one entry per row ({labels.size}), got {g.shape}")
+    units, first = np.unique(g, return_index=True)
+    unit_label = labels[first]
+    rng = np.random.default_rng([_VAL_STREAM, seed])
+    held = []
+    for cls in np.unique(unit_label):
+        members = units[unit_label == cls]
+        if members.size < 2:
+            continue
+        n_val = min(max(int(round(fraction * members.size)), 1), members.size - 1)
+        held.append(rng.permutation(members)[:n_val])
+    val_units = np.concatenate(held) if held else np.array([], dtype=units.dtype)
+    is_val = np.isin(g, val_units)
+    return np.flatnonzero(~is_val), np.flatnonzero(is_val)
+
+
 def embedding_metrics(
     z_train: Any,
     y_train: Any,
@@ -293,33 +336,49 @@ def embedding_metrics(
     rank_rtol: float = 1e-3,
     n_singular: int | None = None,
     seed: int = 0,
+    val_fraction: float = VAL_FRACTION,
+    val_seed: int = 0,
+    groups: Any = None,
 ) -> dict[str, Any]:
     """All metrics of an embedding in one flat dict (one row of a tidy table).
 
-    Keys: ``probe_train_accuracy``, ``probe_test_accuracy``, ``probe_converged``,
-    ``knn_accuracy``, ``numerical_rank``, ``effective_rank``, ``k`` (columns of Z), ``n_train``
-    and ``sv_rel_1 .. sv_rel_<n_singular>`` = s_i / s_1 of the centred ``z_train`` (NaN where
-    i > min(N, K), 0 for a zero matrix; ``n_singular=None``: min(K, 64) values). Without a
-    test set (free embeddings) the test accuracy and the kNN accuracy are NaN; the spectral
-    measures always use ``z_train``.
+    Keys: ``probe_train_accuracy``, ``probe_test_accuracy``, ``probe_val_accuracy``,
+    ``probe_converged``, ``knn_accuracy``, ``numerical_rank``, ``effective_rank``, ``k``
+    (columns of Z), ``n_train``, ``n_val`` and ``sv_rel_1 .. sv_rel_<n_singular>`` = s_i / s_1
+    of the centred ``z_train`` (NaN where i > min(N, K), 0 for a zero matrix;
+    ``n_singular=None``: min(K, 64) values). Without a test set (free embeddings) the test
+    accuracy and the kNN accuracy are NaN; the spectral measures always use ``z_train``.
+
+    The train / test accuracies are those of one probe fit on all training rows. The
+    validation accuracy is an extra fit of the same probe on the fit part of
+    ``validation_split(y_train, fraction=val_fraction, seed=val_seed, groups=groups)``, scored
+    on the held-out part (NaN when nothing can be held out); it is only for selecting
+    hyperparameters and changes no other number.
     """
     if n_singular is None:
         n_singular = min(int(np.shape(z_train)[1]), 64) if np.ndim(z_train) == 2 else 0
     n_singular = _int_at_least("n_singular", n_singular, 0)
     zt, yt, _, zs, ys = _split(z_train, y_train, z_test, y_test)
     probe = linear_probe(zt, yt, zs, ys, c=c, max_iter=max_iter, seed=seed)
+    fit, val = validation_split(yt, fraction=val_fraction, seed=val_seed, groups=groups)
+    val_accuracy = math.nan
+    if val.size and fit.size:
+        val_accuracy = linear_probe(zt[fit], yt[fit], zt[val], yt[val], c=c,
+                                    max_iter=max_iter, seed=seed)["test_accuracy"]  # fmt: skip
     s, floor = _spectrum(z_train, centre=True)
     rel = s / s[0] if s[0] > 0 else np.zeros_like(s)
     knn = math.nan if zs is None else knn_accuracy(zt, yt, zs, ys, k=knn_k, metric=knn_metric)
     out: dict[str, Any] = {
         "probe_train_accuracy": probe["train_accuracy"],
         "probe_test_accuracy": probe["test_accuracy"],
+        "probe_val_accuracy": val_accuracy,
         "probe_converged": probe["converged"],
         "knn_accuracy": knn,
         "numerical_rank": _rank(s, floor, rank_rtol, None),
         "effective_rank": _effective_rank(s, floor),
         "k": int(zt.shape[1]),
         "n_train": int(zt.shape[0]),
+        "n_val": int(val.size),
     }
     for i in range(n_singular):
         out[f"sv_rel_{i + 1}"] = float(rel[i]) if i < rel.size else math.nan

@@ -118,10 +118,17 @@ def run_metrics(
     edges: np.ndarray,
     weights: np.ndarray | None,
     closed: dict[str, np.ndarray] | None,
+    data_seed: int | None = None,
 ) -> dict[str, Any]:
     """Everything measured on one trained run: probe, ranks, final loss terms, closed form, and
-    whether it converged (``converged`` + the ``conv_*`` fields of ``TrainResult``)."""
+    whether it converged (``converged`` + the ``conv_*`` fields of ``TrainResult``).
+
+    ``data_seed`` (default: the run seed) seeds the probe's validation split, which is part of
+    the data draw; on a free Z the split keeps all views of one source sample together.
+    """
     from .evaluation import effective_rank, embedding_metrics, numerical_rank
+
+    val_seed = int(config.seed if data_seed is None else data_seed)
 
     z_views = arrays["z_views"]
     metrics: dict[str, Any] = {
@@ -135,9 +142,13 @@ def run_metrics(
         metrics.update(result.convergence_metrics())
     if "z_train" in arrays:
         metrics.update(embedding_metrics(arrays["z_train"], arrays["y_train"],
-                                         arrays["z_test"], arrays["y_test"]))  # fmt: skip
-    else:  # free Z: ranks of the training rows only
-        metrics.update(embedding_metrics(z_views, views.y))
+                                         arrays["z_test"], arrays["y_test"],
+                                         val_seed=val_seed))  # fmt: skip
+    else:  # free Z: ranks of the training rows only; views of one source stay together
+        source = getattr(views, "source", None)
+        if source is None:  # row r = v * N' + n is view v of source sample n
+            source = np.arange(np.shape(z_views)[0]) % views.n_samples
+        metrics.update(embedding_metrics(z_views, views.y, val_seed=val_seed, groups=source))
     last = result.log.iloc[-1]
     for column in result.log.columns:
         if column not in ("step", "time_s", "lr"):

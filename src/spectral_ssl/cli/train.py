@@ -111,8 +111,12 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         "views_effective_rank": effective_rank(arrays["z_views"]),
     }
     if "z_train" in arrays:
+        # the validation split's seed: the run seed (= the data seed unless data was fixed;
+        # the run record holds no data seed)
+        val_seed = int(prov["config"].get("data_seed", prov["config"].get("seed", 0)))
         metrics.update(embedding_metrics(arrays["z_train"], arrays["y_train"],
-                                         arrays["z_test"], arrays["y_test"]))  # fmt: skip
+                                         arrays["z_test"], arrays["y_test"],
+                                         val_seed=val_seed))  # fmt: skip
     save_json(out, {"run_dir": str(run), **prov["config"], **metrics})
     record([out], [run / "embeddings.npz", run / RUN_RECORD],
            {"step": "evaluate", "run_dir": str(run)}, provenance_path(out),
