@@ -216,6 +216,33 @@ def test_selection_never_reads_the_test_accuracy():
     assert row["verdict"] == SUPPORTED  # train picks gamma = 0.1 (test 0.95) vs gamma = 10
 
 
+def test_probe_val_accuracy_is_the_selection_column_when_present():
+    """C12-neurips, winners {BarlowTwins, VICReg gamma = 0.1} vs others {SimCLR, VICReg
+    gamma = 10}, with train and validation accuracies ranking the cells in opposite orders.
+    Validation present: it picks BarlowTwins (test 0.50) and gamma = 10 (test ~0.95): NOT
+    SUPPORTED. The train accuracy (also present) would pick gamma = 0.1 (test ~0.98) and
+    SimCLR (~0.62): SUPPORTED, which is what happens once the validation column is gone."""
+    from spectral_ssl.claims.accuracy import selection_column
+
+    rows = []
+    for s in SEEDS:
+        rows += [_acc("vicreg", "gamma=0.1", s, 0.98 - 0.001 * s, val=0.50, train=0.99, gamma=0.1),
+                 _acc("vicreg", "gamma=10", s, 0.95 + 0.001 * s, val=0.90, train=0.60, gamma=10),
+                 _acc("simclr", "tau=0.5", s, 0.60 + 0.01 * s, val=0.70, train=0.70),
+                 _acc("barlow_twins", "alpha=1", s, 0.50, val=0.55, train=0.80)]  # fmt: skip
+    for r in rows:
+        r["g_alignment_labels"] = 0.2
+    assert selection_column(pd.DataFrame(rows)) == "probe_val_accuracy"
+    row = verdict("C12-neurips", {"alignment": rows})
+    assert "selected per seed on probe_val_accuracy" in row["details"]
+    assert "probe_train_accuracy" not in row["details"]
+    assert row["verdict"] == NOT_SUPPORTED  # others' best = gamma = 10 (0.95) > barlow (0.50)
+    for r in rows:
+        r.pop("probe_val_accuracy")
+    assert selection_column(pd.DataFrame(rows)) == "probe_train_accuracy"
+    assert verdict("C12-neurips", {"alignment": rows})["verdict"] == SUPPORTED
+
+
 def _c12(margin: float, noise: float = 0.005):
     rng = np.random.default_rng(4)
     rows = []

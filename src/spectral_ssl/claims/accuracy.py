@@ -2,8 +2,10 @@
 
 Hyperparameter selection never reads the test accuracy a verdict reads: where a claim picks a
 "best" cell, it picks per seed the (method, hyperparameters) cell with the highest
-``probe_val_accuracy`` (or ``probe_validation_accuracy`` / ``val_accuracy``) and, where the
-tables have no validation column (today), the highest ``probe_train_accuracy``; ties go to the
+``probe_val_accuracy`` (or ``probe_validation_accuracy`` / ``val_accuracy``; every run writes
+``probe_val_accuracy``, a probe fit on 80% of the training rows and scored on the held-out 20%,
+see ``evaluation.validation_split``) and, only where a table has no validation column (runs
+from before it existed), the highest ``probe_train_accuracy``; ties go to the
 first cell in hyperparameter order. The verdict then reads that cell's ``probe_test_accuracy``
 of the same seed. Comparisons between methods are paired on the seed; a reference row
 (supervised, whitened) is paired by seed where it has one row per seed, else its mean is a
@@ -78,8 +80,9 @@ def selection_column(rows: pd.DataFrame) -> str:
 
 def selection_note(col: str) -> str:
     if col == "probe_train_accuracy":
-        return ("hyperparameters selected per seed on probe_train_accuracy (the tables have no "
-                "validation accuracy), ties to the first cell; never on the test accuracy")
+        return ("hyperparameters selected per seed on probe_train_accuracy (these tables have "
+                "no validation accuracy: runs from before probe_val_accuracy), ties to the first "
+                "cell; never on the test accuracy")
     return f"hyperparameters selected per seed on {col}; never on the test accuracy"
 
 
