@@ -33,7 +33,8 @@ KEY_COLUMNS = (
 REF_COLUMNS = ("ref_supervised_test_accuracy", "ref_whitened_test_accuracy",
                "ref_twin_test_accuracy")  # fmt: skip
 RUN_COLUMNS = (
-    "probe_train_accuracy", "probe_test_accuracy", "knn_accuracy", "numerical_rank",
+    "probe_train_accuracy", "probe_val_accuracy", "probe_test_accuracy", "knn_accuracy",
+    "numerical_rank", "converged", "conv_reason", "data_seed",
     "effective_rank", "views_numerical_rank", "views_effective_rank", "sv_rel_1", "final_loss",
     "wall_time_s", "device", "run_dir",
 )  # fmt: skip
