@@ -146,12 +146,14 @@ def test_c5_view_pair_kind_counts_as_cliques():
 
 
 # ---------------------------------------------------------------- C16 collapse criterion
-def _c16(rank: int, loss: float | None, predicted: int = 6, k: int = 8):
+def _c16(rank: int, loss: float | None, predicted: int = 6, k: int = 8, converged=None):
     rows = []
     for s in SEEDS:
         sv = {f"sv_rel_{j}": 1.0 if j <= rank else 1e-3 for j in range(1, k + 1)}
         extra = {} if loss is None else {"final_loss": loss, "loss_at_diagonal": 2.0,
                                          "cf_predicted_rank": predicted}  # fmt: skip
+        if converged is not None:
+            extra["converged"] = converged[s]
         rows.append(run(method="vicreg", gamma=100, alpha=25, seed=s, k=k, **sv, **extra))
     return {"rank": rows}
 
@@ -164,6 +166,32 @@ def test_c16_collapse_needs_rank_and_loss_below_the_references():
     assert verdict("C16", _c16(rank=3, loss=3.0))["verdict"] == NOT_SUPPORTED
     row = verdict("C16", _c16(rank=3, loss=None))  # the old vacuous rule would say SUPPORTED
     assert row["verdict"] == INCONCLUSIVE and "loss_at_diagonal" in row["reason"]
+
+
+def test_c16_bound_is_the_smaller_of_k_and_the_surrogate_rank():
+    # the surrogate keeps more than k: the bound is k, rank k - 1 with a lower loss collapses
+    assert verdict("C16", _c16(rank=7, loss=1.0, predicted=10))["verdict"] == SUPPORTED
+    assert verdict("C16", _c16(rank=8, loss=1.0, predicted=10))["verdict"] == NOT_SUPPORTED
+    # a loss equal to the diagonal solution's is not below it
+    assert verdict("C16", _c16(rank=3, loss=2.0))["verdict"] == NOT_SUPPORTED
+
+
+def test_c16_unconverged_collapse_does_not_count():
+    # the collapsing runs are all unconverged: they cannot make the claim SUPPORTED
+    row = verdict("C16", _c16(rank=3, loss=1.0, converged=[False] * len(SEEDS)))
+    assert row["verdict"] == INCONCLUSIVE
+    mostly = [True] + [False] * (len(SEEDS) - 1)  # mostly unconverged: INCONCLUSIVE either way
+    assert verdict("C16", _c16(rank=3, loss=1.0, converged=mostly))["verdict"] == INCONCLUSIVE
+    assert verdict("C16", _c16(rank=6, loss=1.0, converged=mostly))["verdict"] == INCONCLUSIVE
+
+
+def test_c16_judges_only_the_largest_gamma_over_alpha():
+    tables = _c16(rank=3, loss=1.0)
+    kept = _c16(rank=8, loss=1.0)["rank"]
+    for r in kept:  # at gamma/alpha = 8 > 4 every run keeps the full rank
+        r.update(gamma=200, run_dir=r["run_dir"] + "-g200")
+    tables["rank"] += kept
+    assert verdict("C16", tables)["verdict"] == NOT_SUPPORTED
 
 
 # ---------------------------------------------------------------- accuracy claims

@@ -25,6 +25,7 @@ from spectral_ssl.closed_form import cca_solution, lpp_solution, vicreg_solution
 from spectral_ssl.errors import ConfigError
 from spectral_ssl.experiments import (
     _closed_form_metrics,
+    collect,
     compare_with_closed_form,
     doubly_normalised_duality_error,
     duality_identity_error,
@@ -305,6 +306,38 @@ def test_closed_form_metrics_only_compare_losses_where_z_star_minimises_the_trai
     out = _closed_form_metrics(config, result, {"z_views": sol.embedding}, edges, None, closed)
     assert out["angle_max_deg"] < 1e-5
     assert not {"loss_at_cf", "loss_gap_rel", "sv_rel_error"} & set(out)
+
+
+def test_hinge_vicreg_free_run_carries_the_diagonal_loss(path_closed_form, tmp_path):
+    """Hinge VICReg, free model: ``loss_at_diagonal`` is vicreg_loss (the run's hyperparameters,
+    float64) at the diagonal solution of theory 3.2 on the run's graph, and collect keeps it."""
+    from spectral_ssl.closed_form import vicreg_hinge_diagonal_solution
+    from spectral_ssl.io import save_json
+    from spectral_ssl.losses import vicreg_loss
+
+    edges, closed, sol = path_closed_form
+    config = TrainConfig(method="vicreg", model="free", k=K_PATH,
+                         hparams={"alpha": 2.0, "beta": 3.0, "gamma": 40.0})  # fmt: skip
+    result = fake_result([], [1.0, 0.5], [])
+    result.hparams = config.resolved_hparams()
+    out = _closed_form_metrics(config, result, {"z_views": sol.embedding}, edges, None, closed)
+    diag = vicreg_hinge_diagonal_solution(edges, N_PATH, K_PATH, alpha=2.0, gamma=40.0)
+    expected = float(vicreg_loss(torch.as_tensor(diag.embedding), edges, alpha=2.0, beta=3.0,
+                                 gamma=40.0))  # fmt: skip
+    assert out["loss_at_diagonal"] == pytest.approx(expected, rel=1e-12)
+    assert out["loss_at_diagonal"] == pytest.approx(diag.minimum, rel=1e-10)
+    assert out["diag_predicted_rank"] == K_PATH
+    path = tmp_path / "metrics.json"
+    save_json(path, {"data": "d", "relation": "r", "model": "free", "method": "vicreg",
+                     "final_loss": 0.5, **out})  # fmt: skip
+    table, _ = collect([path])
+    assert table["loss_at_diagonal"].iloc[0] == pytest.approx(expected, rel=1e-12)
+    # other methods do not get it
+    config_sq = TrainConfig(method="vicreg_sq", hparams={"alpha": ALPHA, "gamma": GAMMA},
+                            model="free", k=K_PATH)  # fmt: skip
+    out_sq = _closed_form_metrics(config_sq, fake_result([], [1.0, 0.5], []),
+                                  {"z_views": sol.embedding}, edges, None, closed)  # fmt: skip
+    assert "loss_at_diagonal" not in out_sq
 
 
 def test_closed_form_metrics_of_a_linear_run_compare_the_weights():

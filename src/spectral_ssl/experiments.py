@@ -191,6 +191,8 @@ def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict
         out["loss_gap_rel"] = relative_gap(
             float(result.log["loss"].iloc[-1]), loss_cf, float(result.log["loss"].iloc[0])
         )
+    if free and config.method == "vicreg":
+        out.update(hinge_diagonal_metrics(config, result, arrays, edges, weights))
     if free and "scales" in closed and config.method == "vicreg_sq":
         from .evaluation import singular_values
 
@@ -198,6 +200,27 @@ def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict
         q = np.sort(np.asarray(closed["scales"], dtype=np.float64))[::-1]
         out["sv_rel_error"] = float(np.max(np.abs(s[: q.size] - q)) / max(q.max(), 1e-300))
     return out
+
+
+def hinge_diagonal_metrics(config, result, arrays, edges, weights) -> dict[str, Any]:
+    """``loss_at_diagonal``: hinge VICReg (``losses.vicreg_loss``, the run's own hyperparameters,
+    float64) at the diagonal solution of docs/theory.md 3.2 on the run's relation, comparable with
+    ``final_loss`` (the trained loss's last logged value); plus ``diag_predicted_rank``. Free
+    model only (one Laplacian eigenproblem, as for the surrogate twin)."""
+    import torch
+
+    from .closed_form import vicreg_hinge_diagonal_solution
+    from .losses import vicreg_loss
+
+    hp = result.hparams
+    n = len(arrays["z_views"])
+    sol = vicreg_hinge_diagonal_solution(
+        edges, n, config.k, alpha=float(hp["alpha"]), gamma=float(hp["gamma"]), weights=weights
+    )
+    with torch.no_grad():
+        z = torch.as_tensor(sol.embedding, dtype=torch.float64)
+        loss = float(vicreg_loss(z, edges, weights=weights, **hp))
+    return {"loss_at_diagonal": loss, "diag_predicted_rank": int(sol.predicted_rank)}
 
 
 def relative_gap(final: float, minimum: float, initial: float) -> float:

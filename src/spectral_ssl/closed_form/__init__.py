@@ -23,9 +23,12 @@ from .free import (
     barlow_twins_free_embedding,
     component_structure,
     free_rank_bound,
+    hinge_diagonal_objective,
+    hinge_diagonal_variances,
     spectral_contrastive_embedding,
     spectral_contrastive_solution,
     vicreg_embedding,
+    vicreg_hinge_diagonal_solution,
     vicreg_solution,
 )
 from .linear import (
@@ -68,6 +71,9 @@ __all__ = [
     "spectral_contrastive_solution",
     "spectral_contrastive_weights",
     "twin_label",
+    "hinge_diagonal_objective",
+    "hinge_diagonal_variances",
     "vicreg_embedding",
+    "vicreg_hinge_diagonal_solution",
     "vicreg_solution",
 ]

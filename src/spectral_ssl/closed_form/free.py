@@ -2,6 +2,8 @@
 
 VICReg surrogate   Z* = sqrt(N-1) U_K diag(q),  q_k^2 = max(0, 1 - gamma (N-1) l_k / (alpha N))
                    U_K: K smallest non-trivial eigenvectors of L (orthogonal to 1)
+hinge VICReg       diagonal solution (not a proven minimiser): Z = sqrt(N-1) U_K diag(s),
+                   s_k^2 = min(1, (alpha N / (4 gamma (N-1) l_k))^2)  (0 below the hinge's floor)
 spectral contr.    Z* = sqrt(N) E_K diag(sqrt(max(lambda_k(G), 0))),  E_K: top-K of G
 BarlowTwins/SimCLR Z constant on the connected components of G, rank <= min(K, components)
 """
@@ -16,6 +18,9 @@ from ..relations import validate_edges
 from ..spectral import Solver, adjacency_spectrum, laplacian_spectrum
 from ..spectral.eigenspace import check_k, component_labels
 from .results import ComponentStructure, FreeSolution, check_positive
+
+# losses.vicreg.VARIANCE_FLOOR (kept here so closed_form does not import torch; a test checks)
+VARIANCE_FLOOR = 1e-6
 
 
 def vicreg_solution(
@@ -48,6 +53,84 @@ def vicreg_solution(
         eigenvalues=lam,
         scales=q,
         predicted_rank=int(np.sum(q2 > 0)),
+        minimum=minimum,
+        spectrum=spec,
+    )
+
+
+def hinge_diagonal_variances(
+    eigenvalues: np.ndarray,
+    n_nodes: int,
+    *,
+    alpha: float,
+    gamma: float,
+    floor: float = VARIANCE_FLOOR,
+) -> np.ndarray:
+    """Exact minimisers v_k of f(v) = alpha (1 - sqrt(clip(v, floor, 1))) + c l_k v, v >= 0,
+    c = 2 gamma (N-1) / N (hinge VICReg per column on u_k, docs/theory.md 3.2).
+
+    For floor <= v < 1, f'(v) = -alpha / (2 sqrt v) + c l_k = 0 at
+    sqrt v = t_k = alpha N / (4 gamma (N-1) l_k), a minimum (f convex there); v > 1 only adds
+    c l_k v, so v = min(1, t_k^2) (v = 1 when l_k = 0). Below the floor the hinge is flat and f
+    is minimised at v = 0 with value alpha (1 - sqrt(floor)), against alpha (1 - t_k / 2) at
+    t_k^2: v = 0 wins when t_k <= 2 sqrt(floor).
+    """
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    n = n_nodes
+    with np.errstate(divide="ignore"):
+        t = np.where(lam > 0, alpha * n / (4.0 * gamma * (n - 1) * np.maximum(lam, 1e-300)),
+                     np.inf)  # fmt: skip
+    v = np.minimum(1.0, t) ** 2
+    return np.where(t > 2.0 * np.sqrt(floor), v, 0.0)
+
+
+def hinge_diagonal_objective(
+    v: np.ndarray,
+    eigenvalues: np.ndarray,
+    n_nodes: int,
+    *,
+    alpha: float,
+    gamma: float,
+    floor: float = VARIANCE_FLOOR,
+) -> np.ndarray:
+    """f_k(v) = alpha (1 - sqrt(clip(v, floor, 1))) + (2 gamma (N-1) / N) l_k v per column."""
+    v = np.asarray(v, dtype=np.float64)
+    lam = np.asarray(eigenvalues, dtype=np.float64)
+    c = 2.0 * gamma * (n_nodes - 1) / n_nodes
+    return alpha * (1.0 - np.sqrt(np.clip(v, floor, 1.0))) + c * lam * v
+
+
+def vicreg_hinge_diagonal_solution(
+    edges: np.ndarray,
+    n_nodes: int,
+    k: int,
+    *,
+    alpha: float,
+    gamma: float,
+    weights: Any = None,
+    solver: Solver = "auto",
+) -> FreeSolution:
+    """Hinge VICReg (``losses.vicreg_loss``) minimised over the diagonal family
+    Z = sqrt(N-1) U_K diag(s) on the surrogate's eigenvectors (docs/theory.md 3.2).
+
+    C = diag(s^2), so the covariance term is 0 for every beta and the loss separates per column
+    (:func:`hinge_diagonal_variances`). ``scales`` = s (standard deviations), ``minimum`` =
+    ``loss_at_diagonal`` = sum_k f_k(s_k^2); ``predicted_rank`` = #{s_k > 0}. A stationary point
+    of the hinge loss, not a proven global minimiser: a trained run may go lower only by leaving
+    this family (C16). Same eigen-solver path and edge-weight conventions as
+    :func:`vicreg_solution`.
+    """
+    check_positive(alpha=alpha, gamma=gamma)
+    spec = laplacian_spectrum(edges, n_nodes, k, weights=weights, solver=solver)
+    lam = spec.values
+    v = hinge_diagonal_variances(lam, n_nodes, alpha=alpha, gamma=gamma)
+    s = np.sqrt(v)
+    minimum = float(np.sum(hinge_diagonal_objective(v, lam, n_nodes, alpha=alpha, gamma=gamma)))
+    return FreeSolution(
+        embedding=np.sqrt(n_nodes - 1) * spec.vectors * s,
+        eigenvalues=lam,
+        scales=s,
+        predicted_rank=int(np.sum(v > 0)),
         minimum=minimum,
         spectrum=spec,
     )

@@ -17,6 +17,8 @@ from torch import Tensor
 
 from ._graph import as_edge_tensor, as_weight_tensor, check_embedding, dirichlet_energy
 
+VARIANCE_FLOOR = 1e-6  # C_kk is clamped to [VARIANCE_FLOOR, 1] inside the hinge
+
 
 def covariance(z: Tensor) -> Tensor:
     """Unbiased covariance of the columns of Z (divided by N - 1)."""
@@ -51,7 +53,7 @@ def vicreg_loss(
     check_embedding(z)
     c = covariance(z)
     terms = {
-        "variance": z.shape[1] - c.diagonal().clamp(min=1e-6, max=1.0).sqrt().sum(),
+        "variance": z.shape[1] - c.diagonal().clamp(min=VARIANCE_FLOOR, max=1.0).sqrt().sum(),
         "covariance": _off_diagonal_sq(c),
         "invariance": _invariance(z, edges, weights),
     }
