@@ -10,7 +10,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..claims import is_reference
+from ..claims import NoData, is_reference
+from ..claims.accuracy import selection_column
 from .layout import (
     Skip,
     drop_legends,
@@ -121,6 +122,7 @@ def fig_accuracy_vs_gamma(tables: dict[str, pd.DataFrame]) -> Figure:
                 handles["VICReg"] = line_handle(colours()["vicreg"], marker="o")
             _accuracy_references(ax, table, data, model, relation, handles)
             a = align.get(relation, np.nan)
+            ax.set_ylim(-0.02, 1.02)  # an accuracy: a t band past [0, 1] says nothing more
             ax.set(xscale="log", xlabel="VICReg \u03b3 (log scale)", ylabel="probe test accuracy",
                    title=f"{data} \u00b7 {model} \u00b7 {relation}\nlabel alignment of G: "
                    + (f"{a:.2f}" if np.isfinite(a) else "n/a"))  # fmt: skip
@@ -143,10 +145,13 @@ def _accuracy_references(
             continue
         if not is_reference(method):
             rows = rows[(rows["model"] == model) & (rows["relation"] == relation)]
-            if "hparams" in rows and len(rows):  # best hyperparameters of the method
+            if "hparams" in rows and len(rows):  # best hyperparameters, as the claims select
+                try:  # on validation (else probe train) accuracy, never on the test accuracy
+                    column = selection_column(rows)
+                except NoData:
+                    continue
                 hp = rows["hparams"].fillna("default")
-                best = rows.groupby(hp)["probe_test_accuracy"].mean().idxmax()
-                rows = rows[hp == best]
+                rows = rows[hp == rows.groupby(hp)[column].mean().idxmax()]
         elif method.startswith("twin:"):
             rows = rows[rows["relation"] == relation]
         if rows.empty:
@@ -176,6 +181,7 @@ def fig_low_data(tables: dict[str, pd.DataFrame]) -> Figure:
         sns.lineplot(sub.assign(N=sub["n_samples"].map(names)), x="gamma",
                      y="probe_test_accuracy", hue="N", hue_order=list(names.values()),
                      palette=palette, marker="o", **ESTIMATE, ax=ax)  # fmt: skip
+        ax.set_ylim(-0.02, 1.02)  # shared with the N' panel (sharey="row")
         ax.set(xscale="log", xlabel="VICReg \u03b3 (log scale)", ylabel="probe test accuracy",
                title="VICReg" + (f" ({dataset})" if dataset else ""))  # fmt: skip
         ax.legend(title=f"N' source samples (K = {k})", fontsize="small", loc="best")
