@@ -46,13 +46,19 @@ def vicreg_solution(
     spec = laplacian_spectrum(edges, n_nodes, k, weights=weights, solver=solver)
     n, lam = n_nodes, spec.values
     q2 = np.maximum(0.0, 1.0 - gamma * (n - 1) * lam / (alpha * n))
-    q = np.sqrt(q2)
     minimum = float(np.sum(alpha * (q2 - 1.0) ** 2 + 2.0 * gamma * (n - 1) / n * lam * q2))
+    return _on_laplacian_eigenvectors(spec, n, q2, minimum)
+
+
+def _on_laplacian_eigenvectors(spec: Any, n_nodes: int, variances: np.ndarray,
+                               minimum: float) -> FreeSolution:
+    """Z = sqrt(N-1) U_K diag(sqrt(v)): column variances v on the Laplacian eigenvectors."""
+    scales = np.sqrt(variances)
     return FreeSolution(
-        embedding=np.sqrt(n - 1) * spec.vectors * q,
-        eigenvalues=lam,
-        scales=q,
-        predicted_rank=int(np.sum(q2 > 0)),
+        embedding=np.sqrt(n_nodes - 1) * spec.vectors * scales,
+        eigenvalues=spec.values,
+        scales=scales,
+        predicted_rank=int(np.sum(variances > 0)),
         minimum=minimum,
         spectrum=spec,
     )
@@ -124,16 +130,8 @@ def vicreg_hinge_diagonal_solution(
     spec = laplacian_spectrum(edges, n_nodes, k, weights=weights, solver=solver)
     lam = spec.values
     v = hinge_diagonal_variances(lam, n_nodes, alpha=alpha, gamma=gamma)
-    s = np.sqrt(v)
     minimum = float(np.sum(hinge_diagonal_objective(v, lam, n_nodes, alpha=alpha, gamma=gamma)))
-    return FreeSolution(
-        embedding=np.sqrt(n_nodes - 1) * spec.vectors * s,
-        eigenvalues=lam,
-        scales=s,
-        predicted_rank=int(np.sum(v > 0)),
-        minimum=minimum,
-        spectrum=spec,
-    )
+    return _on_laplacian_eigenvectors(spec, n_nodes, v, minimum)
 
 
 def vicreg_embedding(
