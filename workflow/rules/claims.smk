@@ -22,6 +22,8 @@ rule claims:
         provenance="results/claims.provenance.json",
     log:
         "results/logs/claims/claims.log",
+    benchmark:
+        "results/benchmarks/claims/claims.tsv"
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1

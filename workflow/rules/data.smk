@@ -10,6 +10,8 @@ rule data:
         args=data_args,
     log:
         "results/logs/data/{dataset}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/data/{dataset}/seed{seed}.tsv"
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1
@@ -28,6 +30,8 @@ rule views:
         args=views_args,
     log:
         "results/logs/views/{data}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/views/{data}/seed{seed}.tsv"
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1

@@ -34,6 +34,8 @@ rule figures:
         pdf=[f"results/figures/{name}.pdf" for name in FIGURES],
     log:
         "results/logs/figures/figures.log",
+    benchmark:
+        "results/benchmarks/figures/figures.tsv"
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1

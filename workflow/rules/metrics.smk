@@ -10,6 +10,8 @@ rule baseline:
         provenance="results/baselines/{dataset}/seed{seed}.provenance.json",
     log:
         "results/logs/baseline/{dataset}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/baseline/{dataset}/seed{seed}.tsv"
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1
@@ -35,6 +37,8 @@ rule collect:
         provenance="results/metrics/{experiment}.provenance.json",
     log:
         "results/logs/collect/{experiment}.log",
+    benchmark:
+        "results/benchmarks/collect/{experiment}.tsv"
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1
@@ -83,6 +87,8 @@ rule identities:
         provenance="results/metrics/identities.provenance.json",
     log:
         "results/logs/identities/identities.log",
+    benchmark:
+        "results/benchmarks/identities/identities.tsv"
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1

@@ -19,6 +19,8 @@ rule audit:
         ),
     log:
         "results/logs/audit/audit.log",
+    benchmark:
+        "results/benchmarks/audit/audit.tsv"
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1

@@ -14,6 +14,8 @@ rule relation:
         args=relation_args,
     log:
         "results/logs/relation/{data}/seed{seed}/{relation}.log",
+    benchmark:
+        "results/benchmarks/relation/{data}/seed{seed}/{relation}.tsv"
     conda:
         "../envs/spectral-ssl.yaml"
     threads: 1
