@@ -129,12 +129,20 @@ def judge(claim: Claim, tables: dict[str, pd.DataFrame], thr: dict[str, float]) 
     }
 
 
+def prepare_tables(
+    tables: dict[str, pd.DataFrame], thresholds: dict[str, float]
+) -> dict[str, pd.DataFrame]:
+    """The tables as the evaluators read them: relation statistics filled in, and the rank
+    ``spectral_rank`` at ``thresholds["rank_rtol"]``."""
+    return {
+        k: with_spectral_rank(fill_relation_stats(t), thresholds["rank_rtol"])
+        for k, t in tables.items()
+    }
+
+
 def evaluate_claims(metrics_dir: str | os.PathLike, thresholds: dict[str, float]) -> pd.DataFrame:
     """The report table: one row per claim, columns COLUMNS."""
-    tables = {
-        k: with_spectral_rank(fill_relation_stats(t), thresholds["rank_rtol"])
-        for k, t in load_tables(metrics_dir).items()
-    }
+    tables = prepare_tables(load_tables(metrics_dir), thresholds)
     return pd.DataFrame([judge(c, tables, thresholds) for c in CLAIMS], columns=list(COLUMNS))
 
 
