@@ -267,7 +267,8 @@ def identity_rows(c1_error: float = 3e-16) -> list[dict]:
         {"claim": "C10", "quantity": "rho relation error", "value": 1e-12, "tolerance": 1e-6},
         {"claim": "C15", "quantity": "relative error of L_nc + sum col^4 = L_c + sum row^4",
          "value": 2e-16, "tolerance": 1e-10},
-        {"claim": "C15", "quantity": "error of L_nc - L_c = N - M on a doubly normalised matrix",
+        {"claim": "C15", "quantity": "error of L_nc - L_c = N - N^2/M on a doubly normalised "
+         "60 x 20 matrix",
          "value": 5e-13, "tolerance": 1e-8},
     ]  # fmt: skip
 

