@@ -16,6 +16,7 @@ from spectral_ssl.claims import (
     main_claims,
     mean_ci,
     read_thresholds,
+    render_markdown,
     run_glob,
     version_support,
 )
@@ -432,3 +433,13 @@ def test_rank_check_uses_the_predicted_rank_inside_a_containing_eigenspace():
         "cf_containing": [True, False, False],
     })  # fmt: skip
     assert _rank_mismatches(ok) == 1  # only the third run (3 != 4)
+
+
+def test_design_note_is_rendered_only_where_a_claim_has_one(report) -> None:
+    df, _ = report
+    rows = df.copy()
+    rows["design"] = ""
+    rows.loc[rows["id"] == "C11", "design"] = "the full label cliques decide it"
+    md = render_markdown(rows, "m", "c")
+    assert md.count("- What decides it: ") == 1
+    assert "- What decides it: the full label cliques decide it" in md

@@ -126,6 +126,7 @@ def judge(claim: Claim, tables: dict[str, pd.DataFrame], thr: dict[str, float]) 
         "reason": reason,
         "how": f"{claim.how}; source: {ev.source or 'n/a'}",
         "details": "\n".join(details),
+        "design": claim.design,
     }
 
 
@@ -222,6 +223,8 @@ def render_markdown(
             f"recorded), {r.n_unconverged} unconverged, {r.n_failed} failed; {r.runs}",
             f"- Figure: {r.figure}",
         ]
+        if r.design:
+            lines.append(f"- What decides it: {r.design}")
         if r.details:
             lines += ["- Breakdown:"] + [f"  - {d}" for d in r.details.split("\n")]
         lines.append("")

@@ -38,7 +38,7 @@ SUPPORTED, NOT_SUPPORTED, INCONCLUSIVE = "SUPPORTED", "NOT SUPPORTED", "INCONCLU
 COLUMNS = (
     "id", "tag", "verdict", "statement", "metric", "test", "threshold", "measured", "interval",
     "value", "ci95_low", "ci95_high", "n", "n_converged", "n_unconverged", "n_unrecorded",
-    "n_failed", "figure", "runs", "reason", "how", "details",
+    "n_failed", "figure", "runs", "reason", "how", "details", "design",
 )  # fmt: skip
 # value / ci95_low / ci95_high keep their names (readers of claims.csv): they hold the estimate
 # and the interval the verdict reads (one-sided bounds have an infinite other end), at the
@@ -76,6 +76,9 @@ class Claim:
     figure: str
     how: str
     evaluate: Evaluator
+    # the design choice that decides the verdict (graph, K, convergence, selection) and what the
+    # earlier, unfair design read; printed as "What decides it" in claims.md
+    design: str = ""
 
 
 def all_runs_meet(
