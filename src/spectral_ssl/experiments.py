@@ -170,6 +170,8 @@ def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict
         "cf_containing": containing,
         **compare_with_closed_form(learned, reference, centre=free, containing=containing),
     }
+    if not free and out["cf_method"] == "barlow_twins_linear":
+        out.update(_cca_rank_aware(arrays, edges, weights, closed))
     if free and len(result.snapshot_steps):
         out["trajectory"] = [
             {"step": int(step), **{k: v for k, v in compare_with_closed_form(
@@ -199,6 +201,22 @@ def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict
         s = singular_values(arrays["z_views"])[: config.k] / math.sqrt(len(arrays["z_views"]) - 1)
         q = np.sort(np.asarray(closed["scales"], dtype=np.float64))[::-1]
         out["sv_rel_error"] = float(np.max(np.abs(s[: q.size] - q)) / max(q.max(), 1e-300))
+    return out
+
+
+def _cca_rank_aware(arrays, edges, weights, closed) -> dict[str, Any]:
+    """C9's rank-aware columns (``rank_aware``) and the closed form's gap after the K-cut."""
+    import json
+
+    from .rank_aware import rank_aware_angles
+    from .relations import degree
+
+    meta = json.loads(str(closed["metadata_json"])) if "metadata_json" in closed else {}
+    gaps = meta.get("gaps_rel") or []
+    z = arrays["z_views"]
+    out = rank_aware_angles(arrays["weight"], z, degree(np.asarray(edges), len(z), weights),
+                            closed["weights"], gaps)  # fmt: skip
+    out["cf_gap_rel"] = out.get(f"cf_gap_rel_r{closed['weights'].shape[1]}", float("nan"))
     return out
 
 
@@ -349,7 +367,10 @@ def loss_cost(
     device: str = "cpu",
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Wall time (ms) of one forward + backward of each loss, V = 2 views, vs N and vs K."""
+    """Wall time (ms) of one forward + backward of each loss, V = 2 views, vs N and vs K.
+
+    Every repeat times a fresh random Z (independent repeats for the cost-model fit of C17);
+    one unrecorded warm-up call per (method, size) comes first."""
     import torch
 
     from .relations import view_pairs
@@ -361,8 +382,8 @@ def loss_cost(
         spec = get_method(method)
         for vary, n, k in grid:
             edges = torch.as_tensor(view_pairs(n // 2, 2), device=device)
-            z = torch.randn(n // 2 * 2, k, generator=gen).to(device).requires_grad_(True)
             for rep in range(repeats + 1):  # the first call warms up and is not recorded
+                z = torch.randn(n // 2 * 2, k, generator=gen).to(device).requires_grad_(True)
                 _sync(device)
                 start = time.perf_counter()
                 spec.loss(z, edges, **spec.defaults).backward()
@@ -370,7 +391,6 @@ def loss_cost(
                 if rep:
                     rows.append({"method": method, "n": n, "k": k, "vary": vary, "repeat": rep,
                                  "time_ms": 1e3 * (time.perf_counter() - start)})  # fmt: skip
-                z.grad = None
     return pd.DataFrame(rows)
 
 

@@ -91,6 +91,18 @@ def compare_subspaces(
     return SubspaceComparison(angles, padded, ra, rb, sa, sb, dist)
 
 
+def containment_angle(
+    a: Any, b: Any, *, centre: bool = True, rtol: float = DEFAULT_RTOL
+) -> float:
+    """How far col(A) is from lying inside col(B), in degrees: the largest principal angle
+    between col(A) and col(B), unpadded (rank_a <= rank_b angles). 0 iff col(A) is a subspace
+    of col(B); 90 when rank_a > rank_b (col(A) cannot fit) or A is 0."""
+    cmp = compare_subspaces(a, b, centre=centre, rtol=rtol)
+    if cmp.rank_a == 0 or cmp.rank_a > cmp.rank_b:
+        return 90.0
+    return float(cmp.angles.max())
+
+
 def principal_angles(
     a: Any, b: Any, *, centre: bool = True, rtol: float = DEFAULT_RTOL
 ) -> np.ndarray:

@@ -15,7 +15,11 @@ C3  optimal.csv, vicreg_sq: |loss_gap_rel| < loss_gap_rel and sv_rel_error < sv_
 C7  optimal.csv, spectral_contrastive, free model: angle_max_deg < angle_deg and
     |loss_gap_rel| < loss_gap_rel.
 C8  linear.csv, vicreg_sq (LPP): angle_max_deg < angle_deg; hinge vicreg's angle is reported.
-C9  linear.csv, barlow_twins (CCA): the same rule on the padded angle the table stores.
+C9  linear.csv, barlow_twins (CCA), rank-aware (``rank_aware``, ``tables.with_rank_aware_angles``):
+    at the measured rank r of W (s_i / s_1 > rank_rtol), containment_angle_deg < angle_deg (col(W)
+    inside the top-K canonical subspace) where the K-cut is well-posed (cf_gap_rel >= gap_rel_min)
+    and equality_angle_deg < angle_deg (col(W) = the top-r subspace) where the r-cut is
+    (gap_rel_at_rank >= gap_rel_min). Runs at an ill-posed cut are reported, not judged.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import pandas as pd
 
 from .evidence import (
     Evidence,
+    NoData,
     group_keys,
     select,
 )
@@ -143,3 +148,50 @@ def linear_angle_claim(method: str, twin: str, extra: Sequence[str] = ()) -> Eva
         return out
 
     return evaluate
+
+
+C9_COLUMNS = ("w_rank", "containment_angle_deg", "equality_angle_deg", "cf_gap_rel",
+              "gap_rel_at_rank")  # fmt: skip
+
+
+def eval_c9(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
+    """Rank-aware C9: containment at the K-cut, equality at the measured rank r (well-posed cuts
+    only: relative gap >= gap_rel_min); ill-posed runs are reported, not judged."""
+    ev = select(tables, "linear", list(C9_COLUMNS), method="barlow_twins")
+    limit, gap_min = thr["angle_deg"], thr["gap_rel_min"]
+    tests, lines = [], []
+    for key, g in ev.ok.groupby(group_keys(ev.ok, ("data", "relation", "hparams")), dropna=False):
+        label = group_label(key)
+        ranks = ", ".join(str(int(r)) for r in sorted(g["w_rank"].unique()))
+        for column, gap, what in (
+            ("containment_angle_deg", "cf_gap_rel", "inside the top-K subspace"),
+            ("equality_angle_deg", "gap_rel_at_rank", "equal to the top-r subspace"),
+        ):
+            posed = g[g[gap] >= gap_min]
+            ill = g[~(g[gap] >= gap_min)]
+            if len(posed):
+                tests.append((label, all_below(posed[column], limit, thr["alpha"],
+                                               name=f"max {column} < {fmt(limit)}")))
+            if len(ill):
+                lines.append(
+                    f"(reported, not judged: ill-posed cut, {gap} {fmt(ill[gap].max())} < "
+                    f"{fmt(gap_min)}) {label}: {column} worst {fmt(ill[column].max())} deg "
+                    f"({what}), rank {ranks}, n = {len(ill)}"
+                )
+    n_ill = int((~(ev.ok["cf_gap_rel"] >= gap_min)).sum())
+    if not tests:
+        raise NoData(f"no well-posed cell: every run's canonical gap is below gap_rel_min = "
+                     f"{fmt(gap_min)} ({n_ill} ill-posed run(s) reported)", ev.failed,
+                     ev.unconverged)  # fmt: skip
+    out = decide(ev, tests, "all", thr, f"exact rule (all_below) at the measured rank r of W "
+                 f"(s_i / s_1 > {fmt(thr['rank_rtol'])}): containment_angle_deg and "
+                 f"equality_angle_deg < {fmt(limit)} deg where the cut's relative gap >= "
+                 f"{fmt(gap_min)}", lines)  # fmt: skip
+    posed = ev.ok[ev.ok["gap_rel_at_rank"] >= gap_min]
+    eq = posed["equality_angle_deg"]
+    deficient = int((ev.ok["w_rank"] < ev.ok["k"]).sum()) if "k" in ev.ok else 0
+    out.reason = (f"{int((eq < limit).sum())} of {len(eq)} well-posed runs equal the top-r "
+                  f"canonical subspace within {fmt(limit)} deg (worst {fmt(eq.max())} deg), "
+                  f"{deficient} run(s) with rank r < k; {n_ill} run(s) at an ill-posed K-cut "
+                  f"reported, not judged")  # fmt: skip
+    return out

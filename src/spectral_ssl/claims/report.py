@@ -28,6 +28,7 @@ from .tables import (
     fill_relation_stats,
     load_tables,
     read_thresholds,
+    with_rank_aware_angles,
     with_spectral_rank,
 )
 from .verdicts import (
@@ -133,10 +134,12 @@ def judge(claim: Claim, tables: dict[str, pd.DataFrame], thr: dict[str, float]) 
 def prepare_tables(
     tables: dict[str, pd.DataFrame], thresholds: dict[str, float]
 ) -> dict[str, pd.DataFrame]:
-    """The tables as the evaluators read them: relation statistics filled in, and the rank
-    ``spectral_rank`` at ``thresholds["rank_rtol"]``."""
+    """The tables as the evaluators read them: relation statistics filled in, the rank
+    ``spectral_rank`` and C9's rank-aware angles (``with_rank_aware_angles``) at
+    ``thresholds["rank_rtol"]``."""
+    rtol = thresholds["rank_rtol"]
     return {
-        k: with_spectral_rank(fill_relation_stats(t), thresholds["rank_rtol"])
+        k: with_rank_aware_angles(with_spectral_rank(fill_relation_stats(t), rtol), rtol)
         for k, t in tables.items()
     }
 

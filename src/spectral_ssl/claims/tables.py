@@ -20,8 +20,8 @@ log = logging.getLogger(__name__)
 EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "low_data")
 TABLES = (*EXPERIMENTS, "optimal_trajectory", "cost", "identities")
 THRESHOLD_KEYS = (
-    "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "exponent_tol",
-    "rank_rtol", "alpha",
+    "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "lead_share_min",
+    "rank_rtol", "gap_rel_min", "alpha",
 )  # fmt: skip
 REFERENCE_METHODS = ("supervised", "whitened")
 ALIGNED = 0.9  # g_alignment_labels at or above this: G is aligned with the labels
@@ -68,10 +68,41 @@ def with_spectral_rank(table: pd.DataFrame, rtol: float) -> pd.DataFrame:
     if not cols or "k" not in table:
         return table
     sv = table[cols].to_numpy(dtype=float)
-    rank = (sv > rtol).sum(axis=1).astype(float)
+    rank = rank_above(sv, rtol)
     stored = np.isfinite(sv).sum(axis=1)
     unknown = (rank == stored) & (stored < table["k"].to_numpy(dtype=float))
     return table.assign(spectral_rank=np.where(unknown, np.nan, rank))
+
+
+def rank_above(relative_sv: np.ndarray, rtol: float) -> np.ndarray:
+    """The rank the claims use: #{i : s_i / s_1 > rtol} per row (NaN entries do not count)."""
+    return (np.asarray(relative_sv, dtype=float) > rtol).sum(axis=1).astype(float)
+
+
+def with_rank_aware_angles(table: pd.DataFrame, rtol: float) -> pd.DataFrame:
+    """C9's rank-aware columns at the measured rank r of W (``rank_aware`` stores every r):
+
+    ``w_rank`` = #{r : w_sv_rel_r > rtol}; ``containment_angle_deg`` = contain_deg_r<r>
+    (col(W_r) inside the top-K canonical subspace); ``equality_angle_deg`` = equal_deg_r<r>
+    (col(W_r) vs the top-r canonical subspace); ``gap_rel_at_rank`` = cf_gap_rel_r<r>.
+    Rows without the stored columns get NaN.
+    """
+    cols = [c for c in table.columns if c.startswith("w_sv_rel_") and c[9:].isdigit()]
+    if not cols:
+        return table
+    cols.sort(key=lambda c: int(c[9:]))
+    rank = rank_above(table[cols].to_numpy(dtype=float), rtol)
+    has = table[cols].notna().any(axis=1).to_numpy()
+    picked: dict[str, list[float]] = {}
+    for name, stem in (("containment_angle_deg", "contain_deg_r"),
+                       ("equality_angle_deg", "equal_deg_r"), ("gap_rel_at_rank", "cf_gap_rel_r")):
+        values = []
+        for i, r in enumerate(rank):
+            column = f"{stem}{int(r)}"
+            ok = has[i] and r >= 1 and column in table
+            values.append(float(table[column].iloc[i]) if ok else np.nan)
+        picked[name] = values
+    return table.assign(w_rank=np.where(has, rank, np.nan), **picked)
 
 
 def read_thresholds(config_path: str | os.PathLike) -> dict[str, float]:

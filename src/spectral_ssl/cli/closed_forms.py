@@ -59,6 +59,8 @@ def cmd_closed_form(args: argparse.Namespace) -> None:
             "cf_predicted_rank": cf.predicted_rank, "cf_containing": containing,
             "eigenvalues": [float(v) for v in np.asarray(cf.eigenvalues)[: args.k]],
         }  # fmt: skip
+        if "gap_rel" in cf.metadata:  # linear twins: the relative gap after the K-cut
+            summary["cf_gap_rel"] = cf.metadata["gap_rel"]
         if cf.weights is not None and args.data:
             train_ds, test_ds = load_dataset(args.data)
             probe = linear_probe(train_ds.x @ cf.weights, train_ds.y,

@@ -14,6 +14,7 @@ from .linear import (
     as_features,
     cca_solution,
     lpp_solution,
+    relative_gaps,
     spectral_contrastive_linear_solution,
 )
 from .results import ClosedForm, finite_or_none
@@ -99,7 +100,10 @@ def compute(
         "barlow_twins_linear": cca_solution,
     }
     lin = fns[method](x, edges, k, **hp)
+    gaps = relative_gaps(lin.eigenvalues, lin.next_eigenvalue)
     meta.update(
+        gaps_rel=[finite_or_none(g) for g in gaps],  # after each cut r = 1..K
+        gap_rel=finite_or_none(gaps[-1]),  # (v_K - v_{K+1}) / v_K: is the K-cut well-posed?
         scales=lin.scales.tolist(),
         minimum=finite_or_none(lin.minimum),
         next_eigenvalue=finite_or_none(lin.next_eigenvalue),

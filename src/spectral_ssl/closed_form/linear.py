@@ -46,6 +46,16 @@ def _generalised_eigh(
     return vals[:k], sign_fix(p @ y[:, :k]), next_value, rank, ridge_abs
 
 
+def relative_gaps(values: np.ndarray, next_value: float) -> np.ndarray:
+    """Relative spectral gap after each cut r = 1..K: |v_r - v_{r+1}| / |v_r| (v_{K+1} = the
+    next eigenvalue; NaN when there is none). The top-r subspace of an eigenproblem is
+    well-posed only at a cut with a gap: a perturbation E of the matrices turns it by an angle
+    of order ||E|| / gap (Davis-Kahan), so a cut inside a flat spectrum is ill-posed."""
+    v = np.append(np.asarray(values, dtype=np.float64), float(next_value))
+    scale = np.maximum(np.abs(v[:-1]), np.finfo(np.float64).tiny)
+    return np.abs(v[:-1] - v[1:]) / scale
+
+
 def as_features(x: Any, n_nodes: int | None = None) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2:
