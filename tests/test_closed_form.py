@@ -350,6 +350,39 @@ def test_c9_linear_barlow_twins_spans_cca_subspace(digits, alpha, iters):
     assert angle < 1.0
 
 
+def test_c9_relative_gaps_and_the_artifact_records_the_k_cut_gap(digits):
+    from spectral_ssl.closed_form.linear import relative_gaps
+
+    gaps = relative_gaps(np.array([1.0, 0.5, 0.45]), 0.45)
+    assert np.allclose(gaps, [0.5, 0.1, 0.0])
+    assert np.isnan(relative_gaps(np.array([2.0]), float("nan"))[0])
+    x, edges = digits
+    out = cf.compute("barlow_twins_linear", x, edges, x.shape[0], 3)
+    rho, nxt = out.eigenvalues, out.metadata["next_eigenvalue"]
+    assert out.metadata["gap_rel"] == pytest.approx((rho[2] - nxt) / rho[2], rel=1e-12)
+    assert out.metadata["gaps_rel"][0] == pytest.approx((rho[0] - rho[1]) / rho[0], rel=1e-12)
+
+
+def test_c9_rank_aware_angles_of_an_optimised_linear_barlow_twins(digits):
+    """fp64 L-BFGS on linear BT at small and large alpha: at every rank r of W, col(W_r) lies
+    inside the top-K canonical subspace, and the full W equals it (the independent route)."""
+    from spectral_ssl.closed_form.linear import relative_gaps
+    from spectral_ssl.rank_aware import rank_aware_angles
+    from spectral_ssl.relations import degree
+
+    x, edges = digits
+    k = 3
+    sol = cf.cca_solution(x, edges, k)
+    xt = torch.tensor(x)
+    gaps = list(relative_gaps(sol.eigenvalues, sol.next_eigenvalue))
+    for alpha in (1e-3, 1.0):
+        init = 0.3 * np.random.default_rng(0).standard_normal((x.shape[1], k))
+        w, _ = lbfgs(lambda p, a=alpha: barlow_twins_loss(xt @ p, edges, alpha=a), init, 400)
+        out = rank_aware_angles(w, x @ w, degree(edges, x.shape[0]), sol.weights, gaps)
+        assert max(out[f"contain_deg_r{r}"] for r in range(1, k + 1)) < 0.01, alpha
+        assert out[f"equal_deg_r{k}"] < 0.01 and out[f"cf_gap_rel_r{k}"] > 0.01
+
+
 def test_linear_spectral_contrastive_closed_form(digits):
     x, edges = digits
     k = 3

@@ -384,8 +384,13 @@ def test_relative_gap_known_values(final, minimum, initial, expected):
 # --------------------------------------------------------------------------------------------
 # identities (the C1, C6, C10, C15 table of the pipeline)
 # --------------------------------------------------------------------------------------------
-def test_identities_hold_and_the_non_invariant_losses_do_change():
-    table = identities(seed=0)
+@pytest.fixture(scope="module")
+def identity_table() -> pd.DataFrame:
+    return identities(seed=0)
+
+
+def test_identities_hold_and_the_non_invariant_losses_do_change(identity_table):
+    table = identity_table
     assert set(table["claim"]) == {"C1", "C6", "C10", "C15"}
     assert (table["value"] <= table["tolerance"]).all(), table
     c10 = table[table["claim"] == "C10"]
@@ -405,8 +410,31 @@ def _duality_by_hand(a):
     return l_c, l_nc, rows4, cols4
 
 
-def test_c15_rows_cover_non_square_matrices_in_both_orders():
-    table = identities(seed=0)
+def test_c6_barlow_twins_rotation_measurements(identity_table):
+    """BarlowTwins under Z -> Z O: invariant at an L = 0 optimum on cliques (Z^T D Z = I); on a
+    random graph the loss rises, and L-BFGS from Z* O returns to L(Z*) in the same subspace
+    after turning the frame back. Reported rows (tolerance inf), never judged."""
+    rows = identity_table[identity_table["quantity"].str.contains("measurement, not judged")]
+    assert len(rows) == 9 and (rows["claim"] == "C6").all()
+    assert np.isinf(rows["tolerance"]).all()
+
+    def value(text: str, case: str) -> float:
+        hit = rows[rows["quantity"].str.contains(text, regex=False)
+                   & rows["quantity"].str.contains(case, regex=False)]
+        assert len(hit) == 1, (text, case)
+        return float(hit["value"].iloc[0])
+
+    for case in ("cliques", "random graph"):
+        assert abs(value("loss gap L(Z')", case)) < 1e-6
+        assert value("between col(Z') and col(Z*)", case) < 0.5
+    assert value("loss increase L(Z* O)", "cliques") < 1e-3
+    assert value("rotation of the right singular", "cliques") < 0.1
+    assert value("relative loss increase", "random graph") > 0.01
+    assert value("rotation of the right singular", "random graph") > 1.0
+
+
+def test_c15_rows_cover_non_square_matrices_in_both_orders(identity_table):
+    table = identity_table
     c15 = table[table["claim"] == "C15"]
     quantities = " | ".join(c15["quantity"])
     assert "N - N^2/M" in quantities and "N - M " not in quantities

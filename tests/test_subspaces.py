@@ -10,6 +10,7 @@ from spectral_ssl.errors import DataError
 from spectral_ssl.evaluation import effective_rank, numerical_rank
 from spectral_ssl.subspaces import (
     compare_subspaces,
+    containment_angle,
     doubly_normalise,
     doubly_normalise_report,
     duality_terms,
@@ -50,6 +51,36 @@ def test_collapsed_embedding_does_not_look_aligned():
     assert np.allclose(cmp.angles_padded, [0.0, 90.0], atol=1e-6)  # ... the other is missing
     assert cmp.max_angle == 90.0 and not cmp.same_rank
     assert np.isclose(cmp.projector_distance, 1.0, atol=1e-8)
+
+
+def test_containment_angle_known_values():
+    """col(A) inside col(B): 0; tilted out of it by 30 deg: 30; larger than col(B): 90."""
+    plane = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]])
+    assert containment_angle(np.array([[1.0], [1.0], [0.0]]), plane, centre=False) < 1e-12
+    t = np.radians(30.0)
+    tilted = np.array([[0.0], [np.cos(t)], [np.sin(t)]])
+    assert np.isclose(containment_angle(tilted, plane, centre=False), 30.0, atol=1e-10)
+    assert containment_angle(plane, tilted, centre=False) == 90.0
+    assert containment_angle(np.zeros((3, 1)), plane, centre=False) == 90.0
+
+
+def test_rank_aware_angles_read_the_rank_r_part_of_w():
+    """W = two copies of the top canonical direction + a tiny third: rank 1 at rtol 0.05; the
+    rank-1 part equals the top-1 subspace and lies inside the top-3 one; rank 2 reads 90 deg."""
+    from spectral_ssl.rank_aware import rank_aware_angles
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((80, 5))
+    ref = np.linalg.qr(rng.standard_normal((5, 3)))[0]  # stands for the top-3 directions
+    w = np.column_stack([ref[:, 0], 3.0 * ref[:, 0], 1e-3 * rng.standard_normal(5)])
+    out = rank_aware_angles(w, x @ w, np.ones(80), ref, [0.2, 0.1, None])
+    assert out["w_sv_rel_1"] == pytest.approx(1.0) and out["w_sv_rel_2"] < 0.05
+    assert out["equal_deg_r1"] < 1e-6 and out["contain_deg_r1"] < 1e-6
+    assert out["equal_deg_r2"] > 1.0 and out["contain_deg_r2"] > 1.0  # noise direction
+    assert out["cf_gap_rel_r2"] == 0.1 and np.isnan(out["cf_gap_rel_r3"])
+    full = rank_aware_angles(ref @ rng.standard_normal((3, 3)), x @ ref, np.ones(80), ref,
+                             [0.2, 0.1, 0.1])  # fmt: skip
+    assert max(full["equal_deg_r3"], full["contain_deg_r3"]) < 1e-6
 
 
 def test_numerical_rank_tolerance():

@@ -444,6 +444,9 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
         add("C6", f"relative change of {name} under a random rotation (not invariant)",
             abs(a - b) / abs(a), tol=math.inf)  # fmt: skip
 
+    for row in barlow_twins_rotation_rows(seed):  # measurements, not judged (tolerance inf)
+        rows.append(row)
+
     # C10: on a regular G with centred X the three linear eigenproblems share eigenvectors
     for key, value in closed_form.regular_graph_check(seed=seed).items():
         add("C10", key, value, tol=1e-6)
@@ -464,6 +467,37 @@ def identities(seed: int = 0, tolerance: float = 1e-10) -> pd.DataFrame:
                 f"normalised {n_rows} x {m_cols} matrix ({order})",
                 abs(error) / abs(target))  # fmt: skip
     return pd.DataFrame(rows)
+
+
+ROTATION_QUANTITIES = {
+    "loss_increase_rotated": "loss increase L(Z* O) - L(Z*), in units of L(random Z)",
+    "loss_increase_rel": "relative loss increase (L(Z* O) - L(Z*)) / L(Z*)",
+    "loss_gap_reoptimised": "loss gap L(Z') - L(Z*) after L-BFGS from Z* O, units of L(random Z)",
+    "subspace_angle_deg": "largest angle between col(Z') and col(Z*), deg",
+    "frame_rotation_deg": "rotation of the right singular vectors from Z* O to Z', deg",
+}
+
+
+def barlow_twins_rotation_rows(seed: int = 0) -> list[dict[str, Any]]:
+    """C6 measurements (``rotation.barlow_twins_rotation``): how far the free-Z BarlowTwins
+    optimum moves under a random rotation, on a union of cliques (the 3-view graph of 20
+    sources, alpha 0.005: an optimum with L = 0, where BarlowTwins is invariant) and on a
+    connected random graph (60 nodes, mean degree 6, alpha 1: L(Z*) > 0); K = 4. Tolerance inf:
+    reported, not judged (the claim makes no prediction of the size)."""
+    from .relations import random_graph, view_pairs
+    from .rotation import barlow_twins_rotation
+
+    cases = (("3-view cliques, alpha 0.005", view_pairs(20, 3), 0.005),
+             ("random graph, alpha 1", random_graph(60, 6.0, seed=seed), 1.0))  # fmt: skip
+    rows = []
+    for label, edges, alpha in cases:
+        measured = barlow_twins_rotation(edges, 60, 4, alpha=alpha, seed=seed)
+        for key, text in ROTATION_QUANTITIES.items():
+            if not math.isfinite(measured[key]):  # undefined (relative to L(Z*) = 0)
+                continue
+            rows.append({"claim": "C6", "quantity": f"barlow_twins {text} ({label}; measurement, "
+                         "not judged)", "value": float(measured[key]), "tolerance": math.inf})
+    return rows
 
 
 def duality_quantity(shape: tuple[int, int]) -> str:
