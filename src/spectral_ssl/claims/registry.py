@@ -82,7 +82,7 @@ CLAIMS: tuple[Claim, ...] = (
         "C9", "derived",
         "linear BT: col(W*) inside the top-K canonical subspace, equal to the top-r one at rank r",
         "containment_angle_deg and equality_angle_deg of barlow_twins at the measured rank r of W "
-        "(s_i / s_1 > {rank_rtol:g}), W vs CCA (linear.csv)",
+        "(s_i / s_1 > claims.rank_rtol), W vs CCA (linear.csv)",
         "exact rule: every run < {angle_deg:g} deg where the cut's relative gap >= "
         "{gap_rel_min:g}", "linear_angles.png",
         "barlow_twins rows; runs at an ill-posed cut (gap below gap_rel_min) reported, not judged",
