@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from test_claims import c9_columns
 
-from spectral_ssl.claims import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, judge, with_spectral_rank
+from spectral_ssl.claims import INCONCLUSIVE, NOT_SUPPORTED, SUPPORTED, judge
 from spectral_ssl.claims.registry import CLAIMS
-from spectral_ssl.claims.tables import with_rank_aware_angles
+from spectral_ssl.claims.report import prepare_tables
 
 THR = {"alpha": 0.05, "angle_deg": 1.0, "loss_gap_rel": 1e-3, "sv_rel_error": 1e-2,
        "identity_rel": 1e-10, "probe_gap": 0.05, "lead_share_min": 0.5,
@@ -20,9 +20,9 @@ BY_ID = {c.id: c for c in CLAIMS}
 
 
 def verdict(claim: str, tables: dict[str, list[dict]]) -> dict:
-    frames = {k: with_rank_aware_angles(with_spectral_rank(pd.DataFrame(v).assign(
-        status=lambda t: t["status"] if "status" in t else "ok"), THR["rank_rtol"]),
-        THR["rank_rtol"]) for k, v in tables.items()}  # fmt: skip
+    frames = prepare_tables({k: pd.DataFrame(v).assign(
+        status=lambda t: t["status"] if "status" in t else "ok") for k, v in tables.items()},
+        THR)  # fmt: skip
     return judge(BY_ID[claim], frames, THR)
 
 
