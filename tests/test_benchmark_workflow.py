@@ -15,7 +15,9 @@ from benchmarks.workflow import (
     read_benchmarks,
     tables_read_by_claims,
 )
+from spectral_ssl.claims import read_thresholds
 
+ROOT = Path(__file__).resolve().parents[1]
 HEADER = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
 
 
@@ -79,10 +81,7 @@ def test_recording_tables_remembers_every_access():
 
 
 def test_claims_read_the_tables_their_evaluators_ask_for():
-    reads = tables_read_by_claims({}, {"alpha": 0.05, "rank_rtol": 0.05, "angle_deg": 1.0,
-                                       "loss_gap_rel": 1e-3, "sv_rel_error": 1e-2,
-                                       "identity_rel": 1e-10, "probe_gap": 0.05,
-                                       "exponent_tol": 0.35})  # fmt: skip
+    reads = tables_read_by_claims({}, read_thresholds(ROOT / "config.yaml"))
     assert "identities" in reads["C1"]
     assert "cost" in reads["C17"]
     assert all(reads[c] for c in reads), "every claim reads at least one table"

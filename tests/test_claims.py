@@ -222,6 +222,33 @@ def alignment_rows(vicreg_small_wins: bool = True) -> list[dict]:
     return rows
 
 
+def aligned_rows(gap: float = 0.0) -> tuple[list[dict], list[dict]]:
+    """aligned.csv (linear, free) and aligned_mlp.csv on label cliques: each method at ``gap``
+    from its supervised reference (LDA / class indicators / cross-entropy MLP) of the seed."""
+    rng = np.random.default_rng(2)
+    free_lin, mlp = [], []
+    refs = {"linear": "lda", "free": "class_indicators", "mlp": "supervised_mlp"}
+    for data in ("synthetic-n600", "digits-n600"):
+        for model, out in (("linear", free_lin), ("free", free_lin), ("mlp", mlp)):
+            exp = "aligned_mlp" if model == "mlp" else "aligned"
+            col = "probe_train_accuracy" if model == "free" else "probe_test_accuracy"
+            for seed in SEEDS:
+                ref = 1.0 if model == "free" else 0.9 + 0.01 * seed
+                out.append(_row(exp, data, "", model, refs[model], {}, seed, 10, n_classes=4,
+                                class_size_ratio=1.1, lpp_lda_angle_deg=1.2,
+                                probe_train_accuracy=1.0, probe_val_accuracy=0.9,
+                                probe_test_accuracy=np.nan if model == "free" else ref))
+                for method in ("spectral_contrastive", "simclr"):
+                    value = min(1.0, ref + gap + 0.003 * rng.normal())
+                    m = {"probe_train_accuracy": 1.0, "probe_val_accuracy": 0.9,
+                         "probe_test_accuracy": np.nan, col: value, "converged": True}
+                    if model != "mlp":
+                        m["sup_containment_deg"] = 1e-6
+                    out.append(_row(exp, data, "cliques", model, method, {}, seed, 10, **m))
+    free_lin.append(_failed(free_lin[2]))  # a simclr run
+    return free_lin, mlp
+
+
 def low_data_rows() -> list[dict]:
     rows = []
     for n in (8, 16, 64, 256):
@@ -300,6 +327,8 @@ def write_tables(directory: Path, skip: tuple[str, ...] = (), **options: object)
         "linear": linear_rows(options.get("linear_angle", 1e-4)),
         "rank": rank_rows(options.get("simclr_clique_rank", 9), options.get("hinge_loss", 1.0)),
         "alignment": alignment_rows(options.get("vicreg_small_wins", True)),
+        "aligned": aligned_rows(options.get("aligned_gap", 0.0))[0],
+        "aligned_mlp": aligned_rows(options.get("aligned_gap", 0.0))[1],
         "low_data": low_data_rows(), "cost": cost_rows(options.get("simclr_wrong", False)),
         "identities": identity_rows(options.get("c1_error", 3e-16)),
     }  # fmt: skip
@@ -367,16 +396,16 @@ def test_failed_runs_counted_and_reported(report: tuple[pd.DataFrame, Path]) -> 
     row = df.set_index("id").loc["C2"]
     assert row["n"] == 18 and row["n_failed"] == 1  # 2 methods x 3 relations x 3 seeds + 1
     assert "1 failed run" in row["reason"] and "failed_seed0" in row["details"]
-    assert df.set_index("id").loc["C11", "n_failed"] == 1  # failed run on an aligned relation
+    assert df.set_index("id").loc["C11", "n_failed"] == 1  # failed run on label cliques
     assert df.set_index("id").loc["C4", "n_failed"] == 0
     assert "failed runs: " in (tmp / "claims.md").read_text()
 
 
 def test_disagreeing_tables_not_supported(tmp_path: Path) -> None:
     df = _report(tmp_path, angle=10.0, linear_angle=10.0, vicreg_small_wins=False,
-                 simclr_wrong=True, c1_error=1e-6)  # fmt: skip
+                 simclr_wrong=True, c1_error=1e-6, aligned_gap=-0.2)  # fmt: skip
     verdicts = _verdicts(df)
-    for claim in ("C1", "C2", "C7", "C8", "C12-arxiv", "C17"):
+    for claim in ("C1", "C2", "C7", "C8", "C11", "C12-arxiv", "C17"):
         assert verdicts[claim] == NOT_SUPPORTED, claim
     assert verdicts["C3"] == SUPPORTED  # loss and singular values still match
     assert verdicts["C12-neurips"] == SUPPORTED  # BarlowTwins is best on the misaligned G

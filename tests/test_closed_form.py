@@ -510,3 +510,57 @@ def test_singular_covariance_is_solved_on_its_range():
     assert sol.rank_b == 4
     assert np.allclose(sol.eigenvalues, ref.eigenvalues, rtol=1e-8)
     assert compare_subspaces(x @ sol.weights, x[:, :4] @ ref.weights).max_angle < 1e-6
+
+
+# ---------------------------------------------------------------- C11: label cliques = LDA
+def _equal_classes(seed: int = 0, per_class: int = 40, c: int = 4, d: int = 12):
+    rng = np.random.default_rng(seed)
+    means = 2.0 * rng.standard_normal((c, d))
+    y = np.repeat(np.arange(c), per_class)
+    mix = rng.standard_normal((d, d)) / np.sqrt(d)  # correlated, anisotropic features
+    return means[y] + rng.standard_normal((y.size, d)) @ mix, y
+
+
+def test_c11_lpp_on_label_cliques_is_sklearn_lda():
+    """Equal class sizes: X^T L X = n_c S_W, so the c - 1 LPP directions span LDA's subspace
+    (scikit-learn, an independent route); unequal sizes weight S_c by n_c and move it."""
+    from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
+
+    from spectral_ssl.relations import label_graph
+    from spectral_ssl.supervised import lda_subspace, supervised_angles
+
+    x, y = _equal_classes()
+    lda = LinearDiscriminantAnalysis(solver="svd").fit(x, y)
+    lpp = cf.lpp_solution(x, label_graph(y), 3)
+    assert principal_angles(lpp.directions, lda_subspace(lda), centre=False).max() < 1e-6
+    # linear spectral contrastive (top c of X^T G X vs X^T X) contains it at any class sizes;
+    # linear BarlowTwins (vs X^T D X, D = n_c - 1 per class) only at equal sizes
+    for sol in (cf.spectral_contrastive_linear_solution(x, label_graph(y), 4),
+                cf.cca_solution(x, label_graph(y), 4)):
+        assert supervised_angles(lda_subspace(lda), sol.weights,
+                                 centre=False)["sup_containment_deg"] < 1e-6
+    keep = np.concatenate([np.flatnonzero(y == c)[: 10 + 10 * c] for c in range(4)])
+    xu, yu = x[keep], y[keep]
+    ref = lda_subspace(LinearDiscriminantAnalysis().fit(xu, yu))
+    edges = label_graph(yu)
+    unequal = supervised_angles(ref, cf.lpp_solution(xu, edges, 3).directions, centre=False)
+    assert unequal["sup_containment_deg"] > 1e-3  # not exact at sizes 10, 20, 30, 40
+    sc = cf.spectral_contrastive_linear_solution(xu, edges, 4)
+    assert supervised_angles(ref, sc.weights, centre=False)["sup_containment_deg"] < 1e-6
+    cca = cf.cca_solution(xu, edges, 4)
+    assert supervised_angles(ref, cca.weights, centre=False)["sup_containment_deg"] > 1e-3
+
+
+def test_c11_free_reference_is_the_class_indicators():
+    """The centred indicators span the Laplacian null space of the label cliques (minus 1)."""
+    from spectral_ssl.relations import label_graph
+    from spectral_ssl.supervised import class_indicators, supervised_angles
+
+    y = np.repeat(np.arange(3), [5, 7, 9])
+    spec = cf.laplacian_spectrum(label_graph(y), y.size, 2)
+    assert np.allclose(spec.values, 0.0, atol=1e-9)
+    out = supervised_angles(class_indicators(y), spec.vectors, centre=True)
+    assert out["sup_angle_max_deg"] < 1e-6 and out["sup_reference_rank"] == 2
+    # a learned Z of too small a rank cannot contain the reference
+    assert supervised_angles(class_indicators(y), spec.vectors[:, :1],
+                             centre=True)["sup_containment_deg"] == 90.0

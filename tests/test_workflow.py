@@ -191,8 +191,8 @@ def test_dry_run_of_the_full_config_expands_the_whole_grid(tmp_path):
     assert counts["views"] == len({(r["data"], seed) for r in runs for seed in r["data_seeds"]})
     assert counts["relation"] == len({(r["data"], r["relation"], seed) for r in runs
                                       for seed in r["data_seeds"]})  # fmt: skip
-    for rule in ("data", "views", "relation", "baseline", "cost", "identities", "figures",
-                 "claims", "audit", "all"):  # fmt: skip
+    for rule in ("data", "views", "relation", "baseline", "supervised_reference", "cost",
+                 "identities", "figures", "claims", "audit", "all"):  # fmt: skip
         assert counts.get(rule, 0) >= 1, rule
     assert not (tmp_path / "results").exists()  # a dry run writes nothing
 

@@ -25,7 +25,9 @@ KEY_COLUMNS = (
     "experiment", "data", "dataset", "n_samples", "relation", "model", "method", "hparams",
     "alpha", "beta", "gamma", "tau", "seed", "data_seed", "k", "status",
 )  # fmt: skip
-REFERENCE_METHODS = ("supervised", "whitened")  # baseline rows; closed-form rows are "twin:*"
+# baseline rows (probes on raw / whitened X), the supervised references of C11
+# (supervised.REFERENCE_MODELS); closed-form rows are "twin:*"
+REFERENCE_METHODS = ("supervised", "whitened", "lda", "class_indicators", "supervised_mlp")
 # Columns collect adds to every run row: the reference of the same data draw (data_seed).
 REFERENCE_COLUMNS = {
     "ref_supervised_test_accuracy": "supervised",

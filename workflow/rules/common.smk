@@ -161,6 +161,7 @@ def expand_grid(cfg):
                     hparams_id=hparams_id(hp),
                     training=train_cfg,
                     closed_form=bool(exp.get("closed_form")) and model in CLOSED_FORM_MODELS,
+                    supervised=bool(exp.get("supervised_reference")),
                     resample=exp.get("data", "resample") == "resample",
                 )
                 runs[run_key(run)] = run
@@ -179,6 +180,17 @@ def closed_form_cells(runs):
     for run in runs.values():
         if run["closed_form"]:
             cells.setdefault(closed_form_key(run), run)
+    return cells
+
+
+def supervised_cells(runs):
+    """Distinct supervised references: (data, k) -> the run whose training settings (lr, steps)
+    the cross-entropy MLP takes: an mlp run of that (data, k) where there is one."""
+    cells = {}
+    for run in runs.values():
+        key = (run["data"], run["training"]["k"])
+        if run["supervised"] and (key not in cells or run["model"] == "mlp" != cells[key]["model"]):
+            cells[key] = run
     return cells
 
 
@@ -222,6 +234,10 @@ def relation_path(data, relation, seed, suffix=".npz"):
 
 def baseline_path(dataset, seed):
     return f"results/baselines/{dataset}/seed{seed}.json"
+
+
+def supervised_stem(run, seed):
+    return f"results/supervised/{run['data']}/k{run['training']['k']}/seed{seed}"
 
 
 def run_dir(run):
@@ -276,6 +292,8 @@ def train_files(run, seed):
     }
     if run["closed_form"]:
         files["closed_form"] = closed_form_stem(run, seed) + ".npz"
+    if run["supervised"]:
+        files["supervised_reference"] = supervised_stem(run, seed) + ".npz"
     return files
 
 
@@ -300,6 +318,7 @@ def train_io(wc):
         stats="--relation-stats",
         data="--data",
         closed_form="--closed-form",
+        supervised_reference="--supervised-reference",
     )
     return join(*(f"{options[name]} '{path}'" for name, path in files.items()), fixed)
 
@@ -313,6 +332,12 @@ def collect_inputs(wc):
         for seed in data_seeds(run)
     }
     baselines = {baseline_path(run["dataset"], seed) for run in runs for seed in data_seeds(run)}
+    baselines |= {
+        supervised_stem(run, seed) + ".json"
+        for run in runs
+        if run["supervised"]
+        for seed in data_seeds(run)
+    }
     return {
         "runs": [f"{run_dir(run)}/seed{seed}/metrics.json" for run in runs for seed in SEEDS],
         "closed_forms": sorted(closed),
@@ -386,6 +411,17 @@ def convergence_args(t):
         "--stop-when-converged" if t.get("stop_when_converged") else "",
         f"--conv-window {t.get('conv_window', 20)} --conv-rtol {fmt(t.get('conv_rtol', 1e-4))}",
         f"--conv-grad-rtol {fmt(t.get('conv_grad_rtol', 1e-3))}",
+    )
+
+
+def supervised_args(wc):
+    run = SUPERVISED[(wc.data, int(wc.k))]
+    t = run["training"]
+    return join(
+        f"--k {wc.k} --steps {t['steps']} --lr {fmt(t['lr'])} --seed {wc.seed}",
+        pairs("--model-param", config["models"]["mlp"]),
+        f"--tag data={run['data']} --tag dataset={run['dataset']}",
+        "" if run["n_samples"] is None else f"--tag n_samples={run['n_samples']}",
     )
 
 

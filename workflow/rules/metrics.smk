@@ -21,6 +21,32 @@ rule baseline:
         "--tag data={wildcards.dataset} > {log} 2>&1"
 
 
+rule supervised_reference:
+    """C11 references of data seed {seed}: LDA, class indicators, cross-entropy MLP (rows + bases)."""
+    input:
+        views="results/views/{data}/seed{seed}.npz",
+        data=dataset_of,
+    output:
+        json="results/supervised/{data}/k{k}/seed{seed}.json",
+        npz="results/supervised/{data}/k{k}/seed{seed}.npz",
+        provenance="results/supervised/{data}/k{k}/seed{seed}.provenance.json",
+    params:
+        args=supervised_args,
+    log:
+        "results/logs/supervised/{data}/k{k}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/supervised/{data}/k{k}/seed{seed}.tsv"
+    resources:
+        gpu=0,
+    conda:
+        "../envs/spectral-ssl.yaml"
+    threads: 1
+    shell:
+        "OMP_NUM_THREADS={threads} spectral-ssl supervised-reference --views {input.views} "
+        "--data {input.data} {params.args} --out {output.json} --out-npz {output.npz} "
+        "> {log} 2>&1"
+
+
 rule collect:
     """One tidy table per experiment: one row per run and seed, plus the reference rows."""
     input:

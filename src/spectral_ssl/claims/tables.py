@@ -17,13 +17,13 @@ from ..errors import ArtifactError, ConfigError
 
 log = logging.getLogger(__name__)
 
-EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "low_data")
+EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "aligned", "aligned_mlp", "low_data")
 TABLES = (*EXPERIMENTS, "optimal_trajectory", "cost", "identities")
 THRESHOLD_KEYS = (
     "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "lead_share_min",
     "rank_rtol", "gap_rel_min", "alpha",
 )  # fmt: skip
-REFERENCE_METHODS = ("supervised", "whitened")
+REFERENCE_METHODS = ("supervised", "whitened", "lda", "class_indicators", "supervised_mlp")
 ALIGNED = 0.9  # g_alignment_labels at or above this: G is aligned with the labels
 
 

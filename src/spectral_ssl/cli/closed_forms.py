@@ -96,8 +96,30 @@ def cmd_baseline(args: argparse.Namespace) -> None:
            provenance_path(args.out), started=started)  # fmt: skip
 
 
+def cmd_supervised_reference(args: argparse.Namespace) -> None:
+    from ..data import load_dataset
+    from ..io import save_json, save_npz
+    from ..provenance import now
+    from ..supervised import supervised_references
+    from ..views import load_views
+
+    started = now()
+    views = load_views(args.views)
+    train_ds, test_ds = load_dataset(args.data)
+    tags = label_tags(parse_pairs(args.tag, "--tag"))
+    rows, arrays = supervised_references(
+        views, train_ds, test_ds, args.k, mlp_params=parse_pairs(args.model_param, "--model-param"),
+        mlp_steps=args.steps, mlp_lr=args.lr, seed=args.seed,
+    )  # fmt: skip
+    save_json(args.out, [{**tags, **row} for row in rows])
+    save_npz(args.out_npz, **arrays)
+    record([args.out, args.out_npz], [args.views, args.data],
+           {"step": "supervised-reference", "k": args.k, "steps": args.steps, "lr": args.lr,
+            "seed": args.seed, "tags": tags}, provenance_path(args.out), started=started)
+
+
 def register(add: AddCommand) -> None:
-    """The parsers of closed-form, baseline."""
+    """The parsers of closed-form, baseline, supervised-reference."""
     p = add("closed-form", cmd_closed_form, "closed-form optimum (Z* or W*) for a method and G")
     p.add_argument("--views", required=True)
     p.add_argument("--relation", required=True)
@@ -129,3 +151,17 @@ def register(add: AddCommand) -> None:
     )
     p.add_argument("--tag", action="append", metavar="KEY=VALUE")
     p.add_argument("--out", required=True)
+    p = add("supervised-reference", cmd_supervised_reference,
+            "C11 references of one data draw: LDA (linear), class indicators (free), "
+            "cross-entropy MLP (mlp); rows (JSON) and subspaces (npz)")
+    p.add_argument("--views", required=True, help="views .npz (LDA / indicators / MLP fit here)")
+    p.add_argument("--data", required=True, help="dataset .npz (the probe's train / test rows)")
+    p.add_argument("--k", type=int, required=True, help="output dimension of the MLP trunk")
+    p.add_argument("--model-param", action="append", metavar="KEY=VALUE",
+                   help="MLP architecture (as models.mlp of the config)")
+    p.add_argument("--steps", type=int, default=600, help="Adam steps (cosine schedule)")
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--seed", type=int, default=0, help="data seed of --views / --data")
+    p.add_argument("--tag", action="append", metavar="KEY=VALUE")
+    p.add_argument("--out", required=True, help="JSON rows")
+    p.add_argument("--out-npz", required=True, help="lda_basis, indicators")

@@ -96,6 +96,11 @@ def train_one(config, views, edges, weights, data, closed, context, run_dir: Pat
     save_text(run_dir / "log.csv", result.log.to_csv(index=False))
     metrics = run_metrics(config, result, arrays, views, edges, weights, closed,
                           data_seed=tags.get("data_seed"))  # fmt: skip
+    if context.get("supervised_reference") is not None:
+        from ..supervised import reference_angle_metrics
+
+        metrics.update(reference_angle_metrics(config.model, arrays,
+                                               context["supervised_reference"]))  # fmt: skip
     save_json(run_dir / "metrics.json",
               {**tags, "run_dir": str(run_dir), **config_dict(config), **metrics,
                "relation_stats": context["relation_stats"], "status": "ok"})  # fmt: skip

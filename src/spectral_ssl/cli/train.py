@@ -62,7 +62,10 @@ def cmd_train(args: argparse.Namespace) -> None:
                               f"has {views.x.shape[0]} rows")  # fmt: skip
         data = load(load_dataset, paths["data"]) if "data" in paths else None
         closed = load(load_npz, paths["closed_form"]) if "closed_form" in paths else None
+        supervised = (load(load_npz, paths["supervised_reference"])
+                      if "supervised_reference" in paths else None)  # fmt: skip
         context = {
+            "supervised_reference": supervised,
             "tags": {**tags, "data_seed": seed if templated else args.data_seed},
             "relation_stats": read_relation_stats(paths.get("relation_stats")),
             "inputs": [paths[name] for name in SEED_INPUTS if name in paths],
@@ -75,7 +78,7 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 SEED = "{seed}"  # in an input path: that run seed's file (the data seed = the run seed)
-SEED_INPUTS = ("views", "relation", "data", "closed_form", "relation_stats")
+SEED_INPUTS = ("views", "relation", "data", "closed_form", "relation_stats", "supervised_reference")
 
 
 class _InputCache:
@@ -181,6 +184,9 @@ def register(add: AddCommand) -> None:
         help="convergence criterion: largest ||grad|| final / initial (full batch)",
     )
     p.add_argument("--closed-form", help="closed-form .npz to compare the learned solution with")
+    p.add_argument("--supervised-reference",
+                   help="supervised-reference .npz (C11): angles of W to LDA's subspace / of a "
+                        "free Z to the class indicators")  # fmt: skip
     p.add_argument("--relation-stats", help="relation statistics JSON, copied into metrics")
     p.add_argument("--tag", action="append", metavar="KEY=VALUE", help="label kept in metrics")
     p.add_argument("--out-dir", required=True, help="run folder; may contain {seed}")
