@@ -276,14 +276,20 @@ def test_conda_envs_are_valid_and_in_step_with_environment_yml():
 
 def test_every_rule_has_a_log_and_a_conda_env():
     text = "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk"))
-    rules = re.findall(r"^rule (\w+):", text, flags=re.M)
-    assert len(rules) >= 12
-    blocks = re.split(r"^rule \w+:", text, flags=re.M)[1:]
+    # `rule NAME:` at the top level, or an anonymous `rule:` in a loop (its `name:` names it)
+    header = r"^ *rule(?: (\w+))?:"
+    blocks = re.split(header, text, flags=re.M)
+    rules = []
+    for named, block in zip(blocks[1::2], blocks[2::2], strict=True):
+        found = named or re.search(r"\n\s+name:\s*\n?\s*\"(\w+)\"", block)
+        rules.append(named or (found.group(1) if found else "?"))
+    blocks = blocks[2::2]
+    assert len(rules) >= 12 and "?" not in rules, rules
     for name, block in zip(rules, blocks, strict=True):
-        assert "\n    log:" in block, name
-        assert "\n    conda:" in block, name
+        assert re.search(r"\n\s+log:", block), name
+        assert re.search(r"\n\s+conda:", block), name
     for name in ("train", "closed_form"):
-        assert "\n    benchmark:" in blocks[rules.index(name)], name
+        assert re.search(r"\n\s+benchmark:", blocks[rules.index(name)]), name
 
 
 # ---------------------------------------------------------------------------------------------
