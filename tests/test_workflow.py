@@ -103,15 +103,21 @@ def expected_runs(cfg: dict) -> list[dict]:
                                  closed_form=bool(exp.get("closed_form"))
                                  and model in ("free", "linear"),
                                  fixed=exp.get("data", "resample") == "fixed",
-                                 data_seeds=data_seeds(cfg, exp)))  # fmt: skip
+                                 data_seeds=data_seeds(cfg, exp),
+                                 seeds=run_seeds(cfg, exp)))  # fmt: skip
     return runs
+
+
+def run_seeds(cfg: dict, exp: dict) -> list[int]:
+    """An experiment's own `seeds`, else the top-level ones."""
+    return list(exp.get("seeds") or cfg.get("seeds", [0, 1, 2, 3, 4]))
 
 
 def data_seeds(cfg: dict, exp: dict) -> list[int]:
     """Run seed s reads data seed s, or data_seed for every seed when the data is fixed."""
     if exp.get("data", "resample") == "fixed":
         return [cfg.get("data_seed", 0)]
-    return list(cfg.get("seeds", [0, 1, 2, 3, 4]))
+    return run_seeds(cfg, exp)
 
 
 def implied_verdicts(metrics: Path, thr: dict) -> dict[str, str]:
@@ -181,7 +187,9 @@ def test_dry_run_of_the_full_config_expands_the_whole_grid(tmp_path):
     cfg = yaml.safe_load((ROOT / "config.yaml").read_text())
     runs = expected_runs(cfg)
     counts = job_counts(output(proc))
-    assert counts["train"] == len(runs)  # one job per grid cell, all seeds inside
+    # one job per grid cell, all seeds inside (train_1, ...: experiments with their own seeds)
+    assert sum(n for rule, n in counts.items() if re.fullmatch(r"train(_\d+)?", rule)) \
+        == len(runs)
     closed = {(r["data"], r["relation"], r["model"], r["method"], r["hparams"], r["k"], seed)
               for r in runs if r["closed_form"] for seed in r["data_seeds"]}  # fmt: skip
     assert counts["closed_form"] == len(closed)  # one per data seed, shared across experiments
@@ -207,11 +215,14 @@ def test_training_jobs_train_every_seed_in_one_process(tmp_path):
     cfg = yaml.safe_load(CI_CONFIG.read_text())
     fixed = {name for name, exp in cfg["experiments"].items() if exp.get("data") == "fixed"}
     assert fixed and fixed != set(cfg["experiments"])  # the CI config exercises both modes
+    own = {name for name, exp in cfg["experiments"].items() if exp.get("seeds")}
+    assert own  # the CI config exercises an experiment with seeds of its own
     for command in commands:
-        assert "--seeds 0,1 " in command
+        experiment = re.search(r"--tag experiment=(\S+)", command).group(1)
+        seeds = run_seeds(cfg, cfg["experiments"][experiment])
+        assert f"--seeds {','.join(map(str, seeds))} " in command
         assert "--device cpu" in command
         assert "seed{seed}" in command
-        experiment = re.search(r"--tag experiment=(\S+)", command).group(1)
         inputs = re.findall(r"--(?:views|relation|relation-stats|data|closed-form) '([^']+)'",
                             command)  # fmt: skip
         assert len(inputs) >= 4, command
@@ -265,15 +276,21 @@ def test_conda_envs_are_valid_and_in_step_with_environment_yml():
 
 def test_every_rule_has_a_log_a_benchmark_and_a_conda_env():
     text = "\n".join(p.read_text() for p in (ROOT / "workflow" / "rules").glob("*.smk"))
-    rules = re.findall(r"^rule (\w+):", text, flags=re.M)
-    assert len(rules) >= 12
-    blocks = re.split(r"^rule \w+:", text, flags=re.M)[1:]
+    # `rule NAME:` at the top level, or an anonymous `rule:` in a loop (its `name:` names it)
+    header = r"^ *rule(?: (\w+))?:"
+    blocks = re.split(header, text, flags=re.M)
+    rules = []
+    for named, block in zip(blocks[1::2], blocks[2::2], strict=True):
+        found = named or re.search(r"\n\s+name:\s*\n?\s*\"(\w+)\"", block)
+        rules.append(named or (found.group(1) if found else "?"))
+    blocks = blocks[2::2]
+    assert len(rules) >= 12 and "?" not in rules, rules
     for name, block in zip(rules, blocks, strict=True):
-        assert "\n    log:" in block, name
-        assert "\n    conda:" in block, name
+        assert re.search(r"\n\s+log:", block), name
+        assert re.search(r"\n\s+conda:", block), name
         # every job that runs a process is measured (benchmarks/workflow.py reads the TSVs)
-        if "\n    localrule: True" not in block:
-            assert "\n    benchmark:" in block, name
+        if not re.search(r"\n\s+localrule: True", block):
+            assert re.search(r"\n\s+benchmark:", block), name
             assert '"results/benchmarks/' in block, name
 
 
@@ -408,7 +425,7 @@ def test_ci_run_writes_every_run_folder(ci_run, ci_cfg):
     here (the CI config is chosen so that each cell trains), not a pass."""
     for run in expected_runs(ci_cfg):
         statuses: list[str] = []
-        for seed in ci_cfg["seeds"]:
+        for seed in run["seeds"]:
             folder = ci_run / run_dir(run) / f"seed{seed}"
             metrics = json.loads((folder / "metrics.json").read_text())
             assert metrics["status"] in ("ok", "failed"), folder
@@ -460,8 +477,7 @@ def test_ci_run_writes_tidy_metric_tables(ci_run, ci_cfg):
         assert set(RUN_COLUMNS) <= columns, set(RUN_COLUMNS) - columns
         assert set(G_COLUMNS) <= columns, set(G_COLUMNS) - columns
         trained = [r for r in rows if r["experiment"] == name]
-        n_cells = sum(r["experiment"] == name for r in runs)
-        assert len(trained) == n_cells * len(ci_cfg["seeds"])
+        assert len(trained) == sum(len(r["seeds"]) for r in runs if r["experiment"] == name)
         assert {r["status"] for r in trained} <= {"ok", "failed"}
         ok = [r for r in trained if r["status"] == "ok"]
         assert ok, f"{name}: every run failed"

@@ -107,11 +107,13 @@ def linear_probe(
     c: float = 1.0,
     max_iter: int = 2000,
     seed: int = 0,
+    standardise: bool = True,
 ) -> dict[str, Any]:
     """Multinomial logistic regression (lbfgs, L2 penalty 1 / c) on standardised Z.
 
-    Columns are standardised with the mean and standard deviation of ``z_train``; columns that
-    are constant on the training set (centred norm below the noise floor) are dropped. When no
+    Columns are standardised with the mean and standard deviation of ``z_train`` (only centred
+    with ``standardise=False``: the raw probe, whose penalty sees each column's scale); columns
+    that are constant on the training set (centred norm below the noise floor) are dropped. When no
     column is left (collapsed Z) or ``y_train`` has a single class, the probe predicts the
     majority class of ``y_train``. Returns ``{"train_accuracy", "test_accuracy", "converged"}``;
     ``test_accuracy`` is NaN without a test set (e.g. a free embedding).
@@ -129,7 +131,7 @@ def linear_probe(
             "test_accuracy": math.nan if ys is None else _accuracy(ys, np.full_like(ys, majority)),
             "converged": True,
         }
-    scaler = StandardScaler().fit(zt[:, keep])
+    scaler = StandardScaler(with_std=standardise).fit(zt[:, keep])
     clf = LogisticRegression(C=c, solver="lbfgs", max_iter=max_iter, random_state=seed)
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=ConvergenceWarning)  # reported as "converged"

@@ -121,12 +121,15 @@ def run_metrics(
     weights: np.ndarray | None,
     closed: dict[str, np.ndarray] | None,
     data_seed: int | None = None,
+    probes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Everything measured on one trained run: probe, ranks, final loss terms, closed form, and
     whether it converged (``converged`` + the ``conv_*`` fields of ``TrainResult``).
 
     ``data_seed`` (default: the run seed) seeds the probe's validation split, which is part of
     the data draw; on a free Z the split keeps all views of one source sample together.
+    ``probes`` (an experiment's ``probes`` setting) adds ``probes.raw_probe_metrics`` when
+    ``raw`` and ``probes.few_label_metrics`` for ``label_shots`` (runs with a test set).
     """
     from .evaluation import effective_rank, embedding_metrics, numerical_rank
 
@@ -146,6 +149,7 @@ def run_metrics(
         metrics.update(embedding_metrics(arrays["z_train"], arrays["y_train"],
                                          arrays["z_test"], arrays["y_test"],
                                          val_seed=val_seed))  # fmt: skip
+        metrics.update(extra_probe_metrics(arrays, probes or {}, val_seed))
     else:  # free Z: ranks of the training rows only; views of one source stay together
         source = getattr(views, "source", None)
         if source is None:  # row r = v * N' + n is view v of source sample n
@@ -158,6 +162,18 @@ def run_metrics(
     if closed is not None:
         metrics.update(_closed_form_metrics(config, result, arrays, edges, weights, closed))
     return metrics
+
+
+def extra_probe_metrics(arrays: dict[str, np.ndarray], probes: dict[str, Any],
+                        val_seed: int) -> dict[str, Any]:  # fmt: skip
+    """The raw / kNN-validation and few-label probes an experiment asks for (C13)."""
+    from .probes import few_label_metrics, raw_probe_metrics
+
+    data = (arrays["z_train"], arrays["y_train"], arrays["z_test"], arrays["y_test"])
+    out = raw_probe_metrics(*data, val_seed=val_seed) if probes.get("raw") else {}
+    if probes.get("label_shots"):
+        out.update(few_label_metrics(*data, probes["label_shots"], val_seed=val_seed))
+    return out
 
 
 def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict[str, Any]:

@@ -163,9 +163,25 @@ def expand_grid(cfg):
                     closed_form=bool(exp.get("closed_form")) and model in CLOSED_FORM_MODELS,
                     supervised=bool(exp.get("supervised_reference")),
                     resample=exp.get("data", "resample") == "resample",
+                    seeds=experiment_seeds(cfg, name),
+                    probes=exp.get("probes") or {},
                 )
                 runs[run_key(run)] = run
     return runs
+
+
+def experiment_seeds(cfg, experiment):
+    """The run seeds of one experiment: its own `seeds`, else the top-level `seeds`."""
+    return [int(s) for s in cfg["experiments"][experiment].get("seeds") or cfg["seeds"]]
+
+
+def seed_sets(cfg):
+    """[(seeds, experiments)]: the experiments grouped by their run seeds, one train rule each
+    (a rule's outputs are expanded over its seeds, so a seed list needs a rule of its own)."""
+    groups = {}
+    for name in cfg["experiments"]:
+        groups.setdefault(tuple(experiment_seeds(cfg, name)), []).append(name)
+    return sorted(groups.items(), key=lambda item: item[0] != tuple(map(int, cfg["seeds"])))
 
 
 def run_key(run):
@@ -209,8 +225,8 @@ def data_seed_of(run, seed):
 
 
 def data_seeds(run):
-    """The distinct data seeds the cell's seeds read (all of SEEDS, or [data_seed])."""
-    return sorted({data_seed_of(run, seed) for seed in SEEDS})
+    """The distinct data seeds the cell's seeds read (all its seeds, or [data_seed])."""
+    return sorted({data_seed_of(run, seed) for seed in run["seeds"]})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,9 +266,9 @@ def closed_form_stem(run, seed):
     )
 
 
-def run_outputs(name):
+def run_outputs(name, seeds):
     """One output per seed of a training job (the other wildcards stay)."""
-    return expand(f"{RUN_DIR}/seed{{seed}}/{name}", seed=SEEDS, allow_missing=True)
+    return expand(f"{RUN_DIR}/seed{{seed}}/{name}", seed=seeds, allow_missing=True)
 
 
 def experiment_runs(experiment):
@@ -339,7 +355,9 @@ def collect_inputs(wc):
         for seed in data_seeds(run)
     }
     return {
-        "runs": [f"{run_dir(run)}/seed{seed}/metrics.json" for run in runs for seed in SEEDS],
+        "runs": [
+            f"{run_dir(run)}/seed{seed}/metrics.json" for run in runs for seed in run["seeds"]
+        ],
         "closed_forms": sorted(closed),
         "baselines": sorted(baselines),
     }
@@ -398,9 +416,19 @@ def train_args(wc):
         f"--snapshot-every {t['snapshot_every']}" if t["snapshot_every"] else "",
         f"--precision {t['precision']} --device {DEVICE}",
         convergence_args(t),
-        f"--seeds {','.join(map(str, SEEDS))}",
+        f"--seeds {','.join(map(str, run['seeds']))}",
+        probe_args(run["probes"]),
         f"--tag experiment={run['experiment']}",
         run_tags(run),
+    )
+
+
+def probe_args(probes):
+    """The extra probes of an experiment's `probes` setting (default: none)."""
+    shots = probes.get("label_shots") or []
+    return join(
+        "--raw-probe" if probes.get("raw") else "",
+        f"--label-shots {','.join(map(str, shots))}" if shots else "",
     )
 
 

@@ -32,14 +32,14 @@ def parse_pairs(pairs: Sequence[str] | None, option: str) -> dict[str, Any]:
     return out
 
 
-def parse_seeds(text: str) -> list[int]:
-    """'0,1,2' -> [0, 1, 2]."""
+def parse_seeds(text: str, option: str = "--seeds") -> list[int]:
+    """'0,1,2' -> [0, 1, 2] (``option`` names the flag in the error)."""
     try:
         seeds = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise ConfigError(f"--seeds expects comma-separated integers, got '{text}'") from None
+        raise ConfigError(f"{option} expects comma-separated integers, got '{text}'") from None
     if not seeds:
-        raise ConfigError("--seeds is empty")
+        raise ConfigError(f"{option} is empty")
     return seeds
 
 

@@ -95,7 +95,8 @@ def train_one(config, views, edges, weights, data, closed, context, run_dir: Pat
         torch.save({k: v.detach().cpu() for k, v in result.model.state_dict().items()}, tmp)
     save_text(run_dir / "log.csv", result.log.to_csv(index=False))
     metrics = run_metrics(config, result, arrays, views, edges, weights, closed,
-                          data_seed=tags.get("data_seed"))  # fmt: skip
+                          data_seed=tags.get("data_seed"),
+                          probes=context.get("probes"))  # fmt: skip
     if context.get("supervised_reference") is not None:
         from ..supervised import reference_angle_metrics
 

@@ -17,6 +17,7 @@ def cmd_train(args: argparse.Namespace) -> None:
     from ..data import load_dataset
     from ..experiments import read_relation_stats
     from ..io import load_npz
+    from ..probes import check_shots
     from ..relations import load_relation
     from ..training import TrainConfig
     from ..views import load_views
@@ -51,6 +52,9 @@ def cmd_train(args: argparse.Namespace) -> None:
         raise ConfigError("--data-seed names the one data seed of inputs without '{seed}'; "
                           "inputs with '{seed}' take each run seed's files")  # fmt: skip
     tags = label_tags(parse_pairs(args.tag, "--tag"))
+    probes = {"raw": args.raw_probe,
+              "label_shots": check_shots(parse_seeds(args.label_shots, "--label-shots"))
+              if args.label_shots else []}  # fmt: skip
     load = _InputCache()
     prepared = []  # every seed's inputs are loaded and checked before any seed trains
     for seed in seeds:
@@ -69,6 +73,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             "tags": {**tags, "data_seed": seed if templated else args.data_seed},
             "relation_stats": read_relation_stats(paths.get("relation_stats")),
             "inputs": [paths[name] for name in SEED_INPUTS if name in paths],
+            "probes": probes,
         }
         prepared.append((seed, views, edges, weights, data, closed, context))
     for seed, views, edges, weights, data, closed, context in prepared:
@@ -188,6 +193,12 @@ def register(add: AddCommand) -> None:
                    help="supervised-reference .npz (C11): angles of W to LDA's subspace / of a "
                         "free Z to the class indicators")  # fmt: skip
     p.add_argument("--relation-stats", help="relation statistics JSON, copied into metrics")
+    p.add_argument("--raw-probe", action="store_true",
+                   help="also the raw (unstandardised) logistic probe and kNN validation "
+                        "accuracy (probes.raw_probe_metrics)")  # fmt: skip
+    p.add_argument("--label-shots", metavar="M,M,...",
+                   help="also every probe on M labelled rows per class, drawn from the data "
+                        "seed (probes.few_label_metrics)")  # fmt: skip
     p.add_argument("--tag", action="append", metavar="KEY=VALUE", help="label kept in metrics")
     p.add_argument("--out-dir", required=True, help="run folder; may contain {seed}")
     p = add("evaluate", cmd_evaluate, "probe accuracy, ranks and final loss of a run (JSON)")
