@@ -105,11 +105,11 @@ def leading_angles(a: Any, reference: Any, *, centre: bool = True,
         )
     u = np.linalg.svd(ma, full_matrices=False)[0]
     qb, _ = _basis(mb, rtol)
-    cos = qb.T @ u  # component of each u_i inside col(reference)
+    resid = u - qb @ (qb.T @ u)  # the part of each u_i outside col(reference)
     out = np.full(u.shape[1], np.nan)
-    for r in range(1, u.shape[1] + 1):
-        smin = np.linalg.svd(cos[:, :r], compute_uv=False)[-1] if qb.shape[1] >= r else 0.0
-        out[r - 1] = float(np.degrees(np.arccos(np.clip(smin, -1.0, 1.0))))
+    for r in range(1, u.shape[1] + 1):  # sin(theta_max) = ||(I - P_ref) U_r||_2 (precise near 0)
+        smax = np.linalg.svd(resid[:, :r], compute_uv=False)[0] if qb.shape[1] >= r else 1.0
+        out[r - 1] = float(np.degrees(np.arcsin(np.clip(smax, 0.0, 1.0))))
     return out
 
 
