@@ -379,7 +379,7 @@ def test_csv_and_markdown(report: tuple[pd.DataFrame, Path]) -> None:
     row = df.set_index("id").loc["C2"]
     assert row["tag"] == "[paper]" and row["figure"] == "angles_vs_step.png"
     assert row["threshold"].startswith(
-        "exact rule: every run < 1 deg and learned rank == closed-form rank"
+        "exact rule: every run < 1 deg; surrogates: learned rank == closed-form rank"
     )
     # the exact rule reads the largest angle of the deciding group: [-inf, max]
     assert row["value"] == pytest.approx(0.1, rel=0.06) and row["ci95_low"] < row["value"]

@@ -16,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# re-exported: the hinge VICReg diagonal-solution metrics live in their own module
+from .diagonal import hinge_diagonal_metrics  # noqa: F401
 from .errors import ConfigError
 from .io import load_json
 from .labels import hparams_label
@@ -155,12 +157,15 @@ def run_metrics(
         if source is None:  # row r = v * N' + n is view v of source sample n
             source = np.arange(np.shape(z_views)[0]) % views.n_samples
         metrics.update(embedding_metrics(z_views, views.y, val_seed=val_seed, groups=source))
+        metrics.update(uncentred_spectrum(z_views))
     last = result.log.iloc[-1]
     for column in result.log.columns:
         if column not in ("step", "time_s", "lr"):
             metrics[f"final_{column}"] = float(last[column])
     if closed is not None:
         metrics.update(_closed_form_metrics(config, result, arrays, edges, weights, closed))
+    elif config.model == "free" and config.method == "vicreg":  # C16 needs no closed-form step
+        metrics.update(hinge_diagonal_metrics(config, result, arrays, edges, weights))
     return metrics
 
 
@@ -176,12 +181,25 @@ def extra_probe_metrics(arrays: dict[str, np.ndarray], probes: dict[str, Any],
     return out
 
 
+def uncentred_spectrum(z: np.ndarray, n_singular: int = 64) -> dict[str, float]:
+    """``usv_rel_1 ..``: s_i / s_1 of the **uncentred** Z (free Z; BarlowTwins' rank bound of
+    C5 is on the uncentred Z, docs/theory.md 3.8); NaN beyond min(N, K)."""
+    from .evaluation import singular_values
+
+    s = singular_values(z, centre=False)
+    rel = s / s[0] if s.size and s[0] > 0 else np.zeros_like(s)
+    n = min(int(np.shape(z)[1]), n_singular)
+    return {f"usv_rel_{i + 1}": float(rel[i]) if i < rel.size else math.nan for i in range(n)}
+
+
 def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict[str, Any]:
     import torch
 
     free = config.model == "free"
     learned = arrays["z_views"] if free else arrays["weight"]
     reference, containing = closed["reference"], bool(closed["containing"])
+    if free and config.method == "simclr":
+        learned = loss_view(learned)
     out: dict[str, Any] = {
         "cf_method": str(closed["method"]),
         "cf_predicted_rank": int(closed["predicted_rank"]),
@@ -190,12 +208,19 @@ def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict
     }
     if not free and out["cf_method"] == "barlow_twins_linear":
         out.update(_cca_rank_aware(arrays, edges, weights, closed))
+    if free and out["cf_method"] == "components":  # C2: rank-aware containment (theta_r)
+        from .subspaces import leading_angles
+
+        theta = leading_angles(learned, reference, centre=True)
+        out.update({f"ind_angle_{r + 1}": float(t) for r, t in enumerate(theta[:64])})
     if free and len(result.snapshot_steps):
         out["trajectory"] = [
             {"step": int(step), **{k: v for k, v in compare_with_closed_form(
                 z, reference, centre=True, containing=containing).items()
                 if k.startswith("angle")}}
-            for step, z in zip(result.snapshot_steps, result.snapshots, strict=True)
+            for step, z in zip(result.snapshot_steps,
+                               map(loss_view, result.snapshots) if config.method == "simclr"
+                               else result.snapshots, strict=True)
         ]  # fmt: skip
     # loss at Z*: only where Z* is the exact minimiser of the trained loss (free Z)
     if (
@@ -238,25 +263,14 @@ def _cca_rank_aware(arrays, edges, weights, closed) -> dict[str, Any]:
     return out
 
 
-def hinge_diagonal_metrics(config, result, arrays, edges, weights) -> dict[str, Any]:
-    """``loss_at_diagonal``: hinge VICReg (``losses.vicreg_loss``, the run's own hyperparameters,
-    float64) at the diagonal solution of docs/theory.md 3.2 on the run's relation, comparable with
-    ``final_loss`` (the trained loss's last logged value); plus ``diag_predicted_rank``. Free
-    model only (one Laplacian eigenproblem, as for the surrogate twin)."""
-    import torch
+def loss_view(z: np.ndarray) -> np.ndarray:
+    """Free-Z SimCLR's Z as its loss sees it: rows L2-normalised (Z_hat, docs/theory.md 2.3).
 
-    from .closed_form import vicreg_hinge_diagonal_solution
-    from .losses import vicreg_loss
-
-    hp = result.hparams
-    n = len(arrays["z_views"])
-    sol = vicreg_hinge_diagonal_solution(
-        edges, n, config.k, alpha=float(hp["alpha"]), gamma=float(hp["gamma"]), weights=weights
-    )
-    with torch.no_grad():
-        z = torch.as_tensor(sol.embedding, dtype=torch.float64)
-        loss = float(vicreg_loss(z, edges, weights=weights, **hp))
-    return {"loss_at_diagonal": loss, "diag_predicted_rank": int(sol.predicted_rank)}
+    The loss is invariant to positive row scales, so a free Z keeps its initial row norms (the
+    gradient is orthogonal to each row) and col(Z) = D col(Z_hat) depends on them; only
+    col(Z_hat) is determined by training, and it is what is compared with the indicators."""
+    z = np.asarray(z, dtype=np.float64)
+    return z / np.maximum(np.linalg.norm(z, axis=1, keepdims=True), 1e-300)
 
 
 def relative_gap(final: float, minimum: float, initial: float) -> float:

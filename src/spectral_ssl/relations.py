@@ -248,6 +248,20 @@ def n_components(edges: np.ndarray, n_nodes: int) -> int:
     return int(connected_components(adjacency(edges, n_nodes), directed=False)[0])
 
 
+def is_union_of_cliques(edges: np.ndarray, n_nodes: int, weights: Any = None) -> bool:
+    """Whether G is a disjoint union of unweighted cliques (every component complete).
+
+    With validated edges (both directions, no duplicates, no self loops) a component of n_j
+    nodes is complete iff it holds n_j (n_j - 1) directed edges; so G is a union of cliques iff
+    E = sum_j n_j (n_j - 1) and every weight is equal (isolated nodes are cliques of size 1).
+    """
+    if weights is not None and np.ptp(np.asarray(weights, dtype=np.float64)) > 0:
+        return False
+    _, labels = connected_components(adjacency(edges, n_nodes), directed=False)
+    sizes = np.bincount(labels).astype(np.int64)
+    return int(edges.shape[1]) == int(np.sum(sizes * (sizes - 1)))
+
+
 def alignment(edges: np.ndarray, labels: Any, weights: Any = None) -> float:
     """Fraction of the edge weight of G that joins samples with the same label."""
     labels = np.asarray(labels)
@@ -271,6 +285,7 @@ def relation_stats(
         "degree_max": float(d.max()),
         "n_isolated": int(np.sum(d == 0)),
         "n_components": n_components(edges, n_nodes),
+        "union_of_cliques": is_union_of_cliques(edges, n_nodes),
     }
     if labels is not None:
         stats["alignment_labels"] = alignment(edges, labels)

@@ -103,6 +103,28 @@ def containment_angle(
     return float(cmp.angles.max())
 
 
+def leading_angles(a: Any, reference: Any, *, centre: bool = True,
+                   rtol: float = DEFAULT_RTOL) -> np.ndarray:
+    """theta_r, r = 1 .. cols(A): the largest principal angle (degrees) between the span of the
+    r leading left singular vectors of A (centred if ``centre``) and col(reference) (never
+    centred: a reference that contains 1, such as component indicators, contains every centred
+    column of its span). Rank-aware containment: a reader who counts rank r = #(s_i / s_1 >
+    tol) takes theta_r, so small trailing directions of a trained Z do not read as 90 deg."""
+    ma, mb = _matrix(a, centre), _matrix(reference, False)
+    if ma.shape[0] != mb.shape[0]:
+        raise DataError(
+            f"A and B need the same number of rows, got {ma.shape[0]} and {mb.shape[0]}"
+        )
+    u = np.linalg.svd(ma, full_matrices=False)[0]
+    qb, _ = _basis(mb, rtol)
+    resid = u - qb @ (qb.T @ u)  # the part of each u_i outside col(reference)
+    out = np.full(u.shape[1], np.nan)
+    for r in range(1, u.shape[1] + 1):  # sin(theta_max) = ||(I - P_ref) U_r||_2 (precise near 0)
+        smax = np.linalg.svd(resid[:, :r], compute_uv=False)[0] if qb.shape[1] >= r else 1.0
+        out[r - 1] = float(np.degrees(np.arcsin(np.clip(smax, 0.0, 1.0))))
+    return out
+
+
 def principal_angles(
     a: Any, b: Any, *, centre: bool = True, rtol: float = DEFAULT_RTOL
 ) -> np.ndarray:

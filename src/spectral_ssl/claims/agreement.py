@@ -9,7 +9,11 @@ outside it is a counterexample. One group per (data, relation, method[, hparams]
 beside it for the reader; it decides nothing (a mean may hide a counterexample).
 
 C2  optimal.csv, vicreg_sq and spectral_contrastive: angle_max_deg < angle_deg and
-    learned_rank == cf_rank (the predicted rank inside a tied eigenspace). Others: reported.
+    learned_rank == cf_rank (the predicted rank inside a tied eigenspace). optimal.csv and
+    cliques.csv, free SimCLR / BarlowTwins on a union of c cliques: centred spectral rank r
+    <= c - 1 and ind_angle_r (the rank-r leading subspace vs the indicator span) < angle_deg;
+    free hinge VICReg: diag_angle_max_deg < angle_deg where final_loss is not below
+    loss_at_diagonal (by more than loss_gap_rel); below it, and on other graphs: reported.
 C3  optimal.csv, vicreg_sq: |loss_gap_rel| < loss_gap_rel and sv_rel_error < sv_rel_error
     (a loss below the closed form's minimum also fails).
 C7  optimal.csv, spectral_contrastive, free model: angle_max_deg < angle_deg and
@@ -32,13 +36,17 @@ import pandas as pd
 from .evidence import (
     Evidence,
     NoData,
+    concat_frames,
     group_keys,
+    narrow,
     select,
+    select_any,
 )
 from .inference import Test, all_below, less_than
 from .stats import (
     fmt,
     group_label,
+    int_values,
 )
 from .verdicts import (
     Evaluator,
@@ -76,19 +84,139 @@ def _exact_tests(
     return tests, lines
 
 
-def eval_c2(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
-    ev = select(tables, "optimal", ["angle_max_deg"], method=["vicreg_sq", "spectral_contrastive"])
-    tests, lines = _exact_tests(ev, ("data", "relation", "method"),
-                                [("angle_max_deg", thr["angle_deg"], False)], thr, rank=True)
-    lines += report_only(
-        tables, "optimal", "angle_max_deg", method=["vicreg", "simclr", "barlow_twins"]
+C2_TABLES = ("optimal", "cliques")
+
+
+def _merge(evidences: Sequence[Evidence]) -> Evidence:
+    """One Evidence from several (rows, failed, unconverged and notes concatenated)."""
+    return Evidence(
+        concat_frames([e.ok for e in evidences]),
+        concat_frames([e.failed for e in evidences]),
+        [n for e in evidences for n in e.notes],
+        "; ".join(e.source for e in evidences),
+        concat_frames([e.unconverged for e in evidences]),
     )
-    out = decide(ev, tests, "all", thr, f"exact rule (all_below) on every run: angle_max_deg < "
-                 f"{fmt(thr['angle_deg'])} deg and learned rank == closed-form rank", lines)
-    n_in = int((ev.ok["angle_max_deg"] < thr["angle_deg"]).sum())
-    out.reason = (f"{n_in} of {len(ev.ok)} runs within {fmt(thr['angle_deg'])} deg, worst "
-                  f"{fmt(ev.ok['angle_max_deg'].max())} deg; {_rank_mismatches(ev.ok)} run(s) "
-                  f"with learned_rank != cf_rank")  # fmt: skip
+
+
+def _leading_angle(rows: pd.DataFrame) -> pd.Series:
+    """ind_angle_r at r = the run's centred spectral rank (clipped to [1, stored])."""
+    cols = sorted((c for c in rows if c.startswith("ind_angle_") and c[10:].isdigit()),
+                  key=lambda c: int(c[10:]))  # fmt: skip
+    values = rows[cols].to_numpy(dtype=float)
+    r = np.clip(rows["spectral_rank"].to_numpy(dtype=float), 1, len(cols)).astype(int) - 1
+    return pd.Series(values[np.arange(len(rows)), r], index=rows.index)
+
+
+def _c2_indicator_tests(tables: dict[str, pd.DataFrame], thr: dict[str, float]):
+    """(b) SimCLR / BarlowTwins free Z on a union of c cliques: centred rank <= c - 1 and the
+    rank-r leading subspace inside the span of the component indicators (ind_angle_r)."""
+    from .rank import _cliques
+
+    ev = select_any(
+        tables, C2_TABLES, ["spectral_rank", "g_n_components", "ind_angle_1"],
+        method=["simclr", "barlow_twins"], model="free",
+    )  # fmt: skip
+    clique = _cliques(ev.ok)
+    lines = [f"(measurement, not judged: not a union of cliques) {group_label(key)}: centred "
+             f"rank {int_values(g['spectral_rank'])}"
+             for key, g in ev.ok[~clique].groupby(["_table", "data", "relation", "method"])]
+    rows = ev.ok[clique]
+    if rows.empty:
+        raise NoData("no simclr / barlow_twins run on a union of cliques")
+    rows = rows.assign(c=rows["g_n_components"], lead_angle=_leading_angle(rows))
+    tests = []
+    keys = ["_table", "data", "relation", "method", "hparams"]
+    for key, g in rows.groupby(keys, dropna=False):
+        label = group_label(key)
+        tests.append((label, all_below(g["spectral_rank"] - (g["c"] - 1), 0.5, thr["alpha"],
+                                       name="max (centred rank - (c - 1))")))  # fmt: skip
+        tests.append((label, all_below(g["lead_angle"], thr["angle_deg"], thr["alpha"],
+                                       name="max angle of the rank-r subspace to the "
+                                            "indicator span")))  # fmt: skip
+    ok_rank = int((rows["spectral_rank"] <= rows["c"] - 1).sum())
+    ok_angle = int((rows["lead_angle"] < thr["angle_deg"]).sum())
+    summary = (f"SimCLR / BarlowTwins on unions of cliques: {ok_rank} of {len(rows)} runs with "
+               f"centred rank <= c - 1, {ok_angle} within {fmt(thr['angle_deg'])} deg of the "
+               f"indicator span (worst {fmt(rows['lead_angle'].max())} deg)")  # fmt: skip
+    return narrow(ev, rows, keys), tests, lines, summary
+
+
+def _c2_hinge_tests(tables: dict[str, pd.DataFrame], thr: dict[str, float]):
+    """(c) hinge VICReg free Z vs its diagonal solution (docs/theory.md 3.2), judged where the
+    trained loss is not below the diagonal solution's (there it is the minimiser candidate)."""
+    ev = select_any(
+        tables, C2_TABLES, ["diag_angle_max_deg", "final_loss", "loss_at_diagonal"],
+        method="vicreg", model="free",
+    )  # fmt: skip
+    ok = ev.ok
+    slack = thr["loss_gap_rel"] * ok["loss_at_diagonal"].abs()
+    below = ok["final_loss"] < ok["loss_at_diagonal"] - slack
+    keys = ["_table", "data", "relation", "hparams"]
+    lines = [
+        f"(measurement, not judged: final loss below the diagonal solution's, which is then not "
+        f"the minimiser) {group_label(key)}: angle to the diagonal solution "
+        f"{fmt(g['diag_angle_max_deg'].max())} deg, loss {fmt(g['final_loss'].mean())} vs "
+        f"{fmt(g['loss_at_diagonal'].mean())}"
+        for key, g in ok[below].groupby(keys, dropna=False)
+    ]
+    rows = ok[~below]
+    if rows.empty:
+        raise NoData("no converged hinge vicreg run at or above its diagonal solution's loss")
+    tests = [(group_label(key), all_below(g["diag_angle_max_deg"], thr["angle_deg"],
+                                          thr["alpha"], name="max angle to the diagonal "
+                                                             "solution"))
+             for key, g in rows.groupby(keys, dropna=False)]  # fmt: skip
+    ang = rows["diag_angle_max_deg"]
+    summary = (f"hinge VICReg: {int((ang < thr['angle_deg']).sum())} of {len(rows)} runs within "
+               f"{fmt(thr['angle_deg'])} deg of the diagonal solution (worst {fmt(ang.max())} "
+               f"deg), {int(below.sum())} below its loss (not judged)")  # fmt: skip
+    return narrow(ev, rows, keys), tests, lines, summary
+
+
+def eval_c2(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
+    evidences, tests, lines, missing, summaries = [], [], [], [], []
+    dropped: list[NoData] = []
+    try:
+        ev = select(tables, "optimal", ["angle_max_deg"],
+                    method=["vicreg_sq", "spectral_contrastive"])  # fmt: skip
+        t, extra = _exact_tests(ev, ("data", "relation", "method"),
+                                [("angle_max_deg", thr["angle_deg"], False)], thr, rank=True)
+        evidences.append(ev)
+        tests += t
+        lines += extra
+        n_in = int((ev.ok["angle_max_deg"] < thr["angle_deg"]).sum())
+        summaries.append(f"{n_in} of {len(ev.ok)} runs within {fmt(thr['angle_deg'])} deg, "
+                         f"worst {fmt(ev.ok['angle_max_deg'].max())} deg; "
+                         f"{_rank_mismatches(ev.ok)} run(s) with learned_rank != cf_rank")
+    except NoData as exc:
+        missing.append(f"(surrogates) {exc}")
+        dropped.append(exc)
+    for part, build in (("SimCLR / BarlowTwins vs indicators", _c2_indicator_tests),
+                        ("hinge VICReg vs diagonal solution", _c2_hinge_tests)):  # fmt: skip
+        try:
+            ev_part, t, extra, summary = build(tables, thr)
+        except NoData as exc:
+            missing.append(f"({part}) {exc}")
+            dropped.append(exc)
+            continue
+        evidences.append(ev_part)
+        tests += t
+        lines += extra
+        summaries.append(summary)
+    if not evidences:
+        reasons = list(dict.fromkeys(r for e in dropped for r in str(e).split("; ")))
+        raise NoData("; ".join(reasons), concat_frames([e.failed for e in dropped]),
+                     concat_frames([e.unconverged for e in dropped]))  # fmt: skip
+    lines += [f"(not judged) {m}" for m in missing]
+    lines += report_only(tables, "optimal", "angle_max_deg", method=["simclr", "barlow_twins"])
+    ev = _merge(evidences)
+    out = decide(ev, tests, "all", thr, f"exact rule (all_below) on every converged run: "
+                 f"surrogates angle_max_deg < {fmt(thr['angle_deg'])} deg and learned rank == "
+                 f"closed-form rank; SimCLR / BarlowTwins on a union of c cliques centred rank "
+                 f"<= c - 1 and the rank-r leading subspace within {fmt(thr['angle_deg'])} deg "
+                 f"of the indicator span; hinge VICReg within {fmt(thr['angle_deg'])} deg of "
+                 f"its diagonal solution where its loss is not below that solution's", lines)
+    out.reason = "; ".join(summaries)
     return out
 
 

@@ -30,6 +30,7 @@ import pandas as pd
 
 from .evidence import (
     NoData,
+    _flag,
     group_keys,
     narrow,
     select,
@@ -80,8 +81,12 @@ def eval_c4(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
 
 
 def _cliques(rows: pd.DataFrame) -> pd.Series:
-    """Whether each row's G is a union of cliques (relation kind or exact certificate)."""
+    """Whether each row's G is a union of cliques: the relation statistic ``union_of_cliques``
+    (every component complete, ``relations.is_union_of_cliques``), the relation kind
+    ``view_pairs``, or the older certificate (regular of degree d, n_nodes = components (d+1))."""
     out = pd.Series(False, index=rows.index)
+    if "g_union_of_cliques" in rows:
+        out |= rows["g_union_of_cliques"].map(_flag).astype("boolean").fillna(False).astype(bool)
     if "g_kind" in rows:
         out |= rows["g_kind"].astype(str) == "view_pairs"
     need = {"g_degree_min", "g_degree_max", "g_n_nodes", "g_n_components"}
@@ -92,57 +97,92 @@ def _cliques(rows: pd.DataFrame) -> pd.Series:
     return out.astype(bool)
 
 
+def derived_clique_cells(rows: pd.DataFrame) -> pd.Series:
+    """Rows on a union of c cliques with k > c: where C5's (and C2's) bound is derived."""
+    return _cliques(rows) & (rows["k"] > rows["g_n_components"])
+
+
+C5_TABLES = ("optimal", "rank", "cliques")
+C5_KEYS = ["_table", "data", "relation", "method", "hparams"]
+
+
+def _barlow_test(g: pd.DataFrame, thr: dict[str, float]) -> Test:
+    """Uncentred rank <= c: exact from ``uncentred_spectral_rank`` where every run stores it,
+    else from the centred rank (<= c - 1 implies it, > c refutes it, = c cannot decide)."""
+    name = "max (uncentred rank - c)"
+    if "uncentred_spectral_rank" in g and g["uncentred_spectral_rank"].notna().all():
+        return all_below(g["uncentred_spectral_rank"] - g["c"], 0.5, thr["alpha"], name=name)
+    worst = float((g["spectral_rank"] - (g["c"] - 1)).max())
+    p_for, p_against, detail = (
+        (1.0, 0.0, "a centred rank above c: uncentred rank > c") if worst > 1.5
+        else (0.0, 1.0, "centred rank <= c - 1 in every run: uncentred rank <= c")
+        if worst < 0.5
+        else (np.nan, np.nan, "a centred rank of exactly c: the uncentred rank is c or "
+              "c + 1, undecidable from the stored centred spectrum")
+    )  # fmt: skip
+    return Test("max (centred rank - (c - 1))", worst, -np.inf, worst, p_for, p_against, len(g),
+                thr["alpha"], detail)  # fmt: skip
+
+
 def eval_c5(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
     ev = select_any(
-        tables, ("optimal", "rank"), ["spectral_rank", "k", "g_n_components"],
-        method=["simclr", "barlow_twins"], model="free",
+        tables, C5_TABLES, ["spectral_rank", "k", "g_n_components"],
+        method=["simclr", "barlow_twins", "vicreg", "vicreg_sq"], model="free",
     )  # fmt: skip
     ok = ev.ok.assign(c=ev.ok["g_n_components"], clique=_cliques(ev.ok))
-    derived = ok["clique"] & (ok["k"] > ok["c"])
+    derived = derived_clique_cells(ok)
+    bounded = ok["method"].isin(["simclr", "barlow_twins"])
     lines, tests = [], []
-    keys = ["_table", "data", "relation", "method", "hparams"]
-    for key, g in ok[~derived].groupby(keys, dropna=False):
+    for key, g in ok[~derived & bounded].groupby(C5_KEYS, dropna=False):
         why = "not a union of cliques" if not g["clique"].all() else "k <= components"
         lines.append(
-            f"(reported, not judged: {why}) {group_label(key)}: centred rank "
+            f"(measurement, not judged: {why}) {group_label(key)}: centred rank "
             f"{fmt_ci(*mean_ci(g['spectral_rank']))}, k = {int_values(g['k'])}, components = "
             f"{int_values(g['c'])}"
         )
-    for key, g in ok[derived].groupby(keys, dropna=False):
-        excess = g["spectral_rank"] - (g["c"] - 1)  # centred rank - (c - 1)
-        name = "max (centred rank - (c - 1))"
+    for key, g in ok[derived & bounded].groupby(C5_KEYS, dropna=False):
         if key[3] == "simclr":
-            test = all_below(excess, 0.5, thr["alpha"], name=name)
-        else:  # uncentred <= c: centred <= c - 1 implies it, centred > c refutes it
-            worst = float(excess.max())
-            p_for, p_against, detail = (
-                (1.0, 0.0, "a centred rank above c: uncentred rank > c") if worst > 1.5
-                else (0.0, 1.0, "centred rank <= c - 1 in every run: uncentred rank <= c")
-                if worst < 0.5
-                else (np.nan, np.nan, "a centred rank of exactly c: the uncentred rank is c or "
-                      "c + 1, undecidable from the stored centred spectrum")
-            )  # fmt: skip
-            test = Test(name, worst, -np.inf, worst, p_for, p_against, len(g), thr["alpha"],
-                        detail)
+            test = all_below(g["spectral_rank"] - (g["c"] - 1), 0.5, thr["alpha"],
+                             name="max (centred rank - (c - 1))")  # fmt: skip
+        else:
+            test = _barlow_test(g, thr)
         tests.append((group_label(key), test))
-    if not tests:
+    # the contrast: VICReg (hinge, squared) at its smallest gamma on the same derived G keeps k
+    gammas = ok["gamma"] if "gamma" in ok else pd.Series(np.nan, index=ok.index)
+    contrast = ok[derived & ~bounded & gammas.notna()]
+    used = [ok[derived & bounded]]
+    for key, g in contrast.groupby(["_table", "data", "relation", "method"], dropna=False):
+        small = g[g["gamma"] == g["gamma"].min()]
+        used.append(small)
+        gamma = fmt(small["gamma"].iloc[0])
+        tests.append((f"{group_label(key)} (contrast, smallest gamma {gamma})",
+                      all_below(small["k"] - small["spectral_rank"], 0.5, thr["alpha"],
+                                name="max (k - rank)")))  # fmt: skip
+        lines.append(f"{group_label(key)} (contrast): rank {int_values(small['spectral_rank'])} "
+                     f"at gamma = {fmt(small['gamma'].iloc[0])}, k = {int_values(small['k'])}, "
+                     f"components = {int_values(small['c'])}")  # fmt: skip
+    if not (derived & bounded).any():
         raise NoData(
             "no cell where the bound is derived: C5 is judged on unions of cliques with "
             "k > components, and none of the "
-            f"{len(ok)} simclr / barlow_twins runs is on one (the fair design is issue 14 item 5)"
+            f"{int(bounded.sum())} simclr / barlow_twins runs is on one (experiment `cliques`)"
         )
-    ev = narrow(ev, ok[derived], keys)
-    return decide(ev, tests, "all", thr, "exact rule (all_below) on every run of the derived "
-                  "cells: SimCLR centred rank <= c - 1, BarlowTwins uncentred rank <= c",
-                  lines)  # fmt: skip
+    ev = narrow(ev, pd.concat(used), C5_KEYS)
+    return decide(ev, tests, "all", thr, "exact rule (all_below) on every converged run of the "
+                  "derived cells (a union of c cliques, k > c): SimCLR centred rank <= c - 1, "
+                  "BarlowTwins uncentred rank <= c; contrast: VICReg and its surrogate at the "
+                  "smallest gamma on the same G keep rank k", lines)  # fmt: skip
 
 
 def eval_c16(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
     ev = select_any(
-        tables, ("rank", "optimal"), ["spectral_rank", "k", "gamma", "alpha"],
+        tables, ("rank", "optimal", "cliques"), ["spectral_rank", "k", "gamma", "alpha"],
         method="vicreg", model="free",
     )  # fmt: skip
     ok = ev.ok.assign(ratio=ev.ok["gamma"] / ev.ok["alpha"])
+    if "surrogate_predicted_rank" in ok:  # every free hinge run stores it (spectral_ssl.diagonal)
+        cf = ok["cf_predicted_rank"] if "cf_predicted_rank" in ok else np.nan
+        ok["cf_predicted_rank"] = ok["surrogate_predicted_rank"].fillna(cf)
     tops, lines = [], []
     for key, g in ok.groupby(["_table", "data", "relation"], dropna=False):
         top = g[g["ratio"] == g["ratio"].max()]

@@ -31,10 +31,13 @@ CLAIMS: tuple[Claim, ...] = (
     ),
     Claim(
         "C2", "paper", "learned Z's top left singular vectors align with the closed form's",
-        "angle_max_deg, learned vs closed form (optimal.csv)",
-        "exact rule: every run < {angle_deg:g} deg and learned rank == closed-form rank (the "
-        "predicted rank inside a tied eigenspace)", "angles_vs_step.png",
-        "vicreg_sq and spectral_contrastive judged; vicreg, simclr, barlow_twins reported",
+        "angle_max_deg vs closed form (optimal.csv); on unions of cliques (optimal.csv, "
+        "cliques.csv) ind_angle_r to the indicator span and diag_angle_max_deg to the hinge "
+        "diagonal solution",
+        "exact rule: every run < {angle_deg:g} deg; surrogates: learned rank == closed-form rank; "
+        "SimCLR / BarlowTwins: centred rank <= c - 1", "angles_vs_step.png",
+        "vicreg_sq, spectral_contrastive; simclr, barlow_twins on cliques; hinge vicreg where its "
+        "loss is not below the diagonal solution's; other cells reported",
         eval_c2,
     ),
     Claim(
@@ -54,8 +57,10 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(
         "C5", "paper",
         "G a union of c cliques, K > c: SimCLR centred rank <= c - 1, BarlowTwins uncentred <= c",
-        "centred rank (s_i / s_1 > {rank_rtol:g}) - (g_n_components - 1) (optimal.csv, rank.csv)",
-        "exact rule: <= 0 in every run of a derived cell (cliques, k > components)",
+        "centred rank (s_i / s_1 > {rank_rtol:g}) - (g_n_components - 1), BarlowTwins "
+        "uncentred rank - c (optimal.csv, rank.csv, cliques.csv)",
+        "exact rule: <= 0 in every run of a derived cell (cliques, k > components); contrast: "
+        "VICReg at the smallest gamma keeps rank k",
         "rank_vs_gamma.png", "free model, every tau and alpha; other cells reported", eval_c5,
     ),
     Claim(
@@ -156,7 +161,8 @@ CLAIMS: tuple[Claim, ...] = (
         "collapse: rank (s_i / s_1 > {rank_rtol:g}) < min(k, surrogate's predicted rank) and "
         "final_loss < loss_at_diagonal, hinge vicreg at the largest gamma/alpha",
         "rule 'any': some converged run collapses", "rank_vs_gamma.png",
-        "free model, rank.csv and optimal.csv; value = collapsing runs of the deciding group",
+        "free model, rank.csv, optimal.csv, cliques.csv; value = collapsing runs of the deciding "
+        "group",
         eval_c16,
     ),
     Claim(

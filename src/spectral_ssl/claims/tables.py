@@ -17,8 +17,9 @@ from ..errors import ArtifactError, ConfigError
 
 log = logging.getLogger(__name__)
 
-EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "aligned", "aligned_mlp", "low_data")
-TABLES = (*EXPERIMENTS, "optimal_trajectory", "cost", "identities")
+EXPERIMENTS = ("optimal", "linear", "rank", "cliques", "alignment", "aligned", "aligned_mlp",
+               "low_data")  # fmt: skip
+TABLES = (*EXPERIMENTS, "optimal_trajectory", "cliques_trajectory", "cost", "identities")
 THRESHOLD_KEYS = (
     "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "lead_share_min",
     "rank_rtol", "gap_rel_min", "alpha",
@@ -57,21 +58,24 @@ def load_tables(metrics_dir: str | os.PathLike) -> dict[str, pd.DataFrame]:
 
 
 def with_spectral_rank(table: pd.DataFrame, rtol: float) -> pd.DataFrame:
-    """Add ``spectral_rank`` = #{i : s_i / s_1 > rtol} from the ``sv_rel_<i>`` columns.
+    """Add ``spectral_rank`` = #{i : s_i / s_1 > rtol} from the ``sv_rel_<i>`` columns (centred
+    Z), and ``uncentred_spectral_rank`` from ``usv_rel_<i>`` (uncentred free Z) where stored.
 
     The rank used by C4, C5 and C16: trained embeddings keep a tail of small singular values
     (about 1e-3 to 1e-1 of s_1 after finite training) that ``numerical_rank`` (rtol 1e-3) counts;
     rtol = claims.rank_rtol sets where a direction stops counting. NaN where the stored spectrum
     is shorter than k and every stored value is above rtol (the rank is then unknown).
     """
-    cols = [c for c in table.columns if c.startswith("sv_rel_") and c[7:].isdigit()]
-    if not cols or "k" not in table:
-        return table
-    sv = table[cols].to_numpy(dtype=float)
-    rank = rank_above(sv, rtol)
-    stored = np.isfinite(sv).sum(axis=1)
-    unknown = (rank == stored) & (stored < table["k"].to_numpy(dtype=float))
-    return table.assign(spectral_rank=np.where(unknown, np.nan, rank))
+    for prefix, column in (("sv_rel_", "spectral_rank"), ("usv_rel_", "uncentred_spectral_rank")):
+        cols = [c for c in table.columns if c.startswith(prefix) and c[len(prefix):].isdigit()]
+        if not cols or "k" not in table:
+            continue
+        sv = table[cols].to_numpy(dtype=float)
+        rank = rank_above(sv, rtol)
+        stored = np.isfinite(sv).sum(axis=1)
+        unknown = (rank == stored) & (stored < table["k"].to_numpy(dtype=float))
+        table = table.assign(**{column: np.where(unknown, np.nan, rank)})
+    return table
 
 
 def rank_above(relative_sv: np.ndarray, rtol: float) -> np.ndarray:

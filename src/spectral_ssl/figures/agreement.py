@@ -53,9 +53,17 @@ CORRESPONDENCES = (
 )  # fmt: skip
 
 
+TRAJECTORIES = ("optimal_trajectory", "cliques_trajectory")
+
+
 def fig_angles_vs_step(tables: dict[str, pd.DataFrame]) -> Figure:
-    """Largest principal angle to the closed form during training, per method."""
-    traj = need(tables, "optimal_trajectory", ["step", "angle_max_deg", "method", "relation"])
+    """Largest principal angle to the closed form during training, per method: `optimal`
+    (surrogates vs their closed forms) and `cliques` (SimCLR's row-normalised Z and BarlowTwins
+    vs the component indicators, hinge VICReg vs the surrogate's eigenvectors), one panel per
+    (data, relation)."""
+    found = [n for n in TRAJECTORIES if n in tables]
+    traj = pd.concat([need(tables, n, ["step", "angle_max_deg", "method", "relation"])
+                      for n in found or TRAJECTORIES[:1]], ignore_index=True)  # fmt: skip
     traj = traj.assign(angle=traj["angle_max_deg"].clip(lower=ANGLE_FLOOR))
     panels = sorted(traj.groupby(["data", "relation"]).groups)
     fig, axes = new_figure(1, len(panels), (3.6, 3.2), sharey=True)
@@ -69,7 +77,7 @@ def fig_angles_vs_step(tables: dict[str, pd.DataFrame]) -> Figure:
     drop_legends(axes)
     shared_legend(fig, {label(m): line_handle(colours().get(m, "grey")) for m in hue}, "method")
     suptitle(fig, "Learned Z vs closed form during training (free Z)", tables,
-             ["optimal_trajectory"])  # fmt: skip
+             found or ["optimal_trajectory"])  # fmt: skip
     return fig
 
 
