@@ -17,7 +17,7 @@ from ..errors import ArtifactError, ConfigError
 
 log = logging.getLogger(__name__)
 
-EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "low_data")
+EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "low_data", "dose")
 TABLES = (*EXPERIMENTS, "optimal_trajectory", "cost", "identities")
 THRESHOLD_KEYS = (
     "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "exponent_tol",
