@@ -39,6 +39,8 @@ RELATIONS = {  # name: (components, label alignment, nuisance alignment, mean de
     "labels": (10, 1.0, 0.25, 10.0),
     "nuisance": (4, 0.25, 1.0, 10.0),
     "cliques": (10, 1.0, 0.25, 9.0),  # full label cliques: 10 classes of 10 samples
+    "dose_p0": (4, 1.0, 0.25, 16.0), "dose_p50": (1, 0.62, 0.62, 16.0),
+    "dose_p100": (1, 0.25, 1.0, 16.0),
 }
 CLIQUE_STATS = {"g_kind": "labels", "g_degree_min": 9.0, "g_degree_max": 9.0, "g_n_nodes": 100}
 
@@ -252,6 +254,7 @@ def dose_rows() -> list[dict]:
                 rows.append(_row("dose", "synthetic", f"dose_p{int(100 * p)}", "linear", method,
                                  hp, seed, 8, g_mix_p=p, probe_test_accuracy=0.9 - drop * p
                                  + 0.01 * seed, probe_val_accuracy=0.9 - drop * p,
+                                 ref_twin_test_accuracy=0.92 - drop * p,
                                  converged=True))  # fmt: skip
     return rows
 
