@@ -229,3 +229,12 @@ def test_label_nuisance_mix_too_few_rows_and_the_dispatch():
         build_relation("label_nuisance_mix", Views, {"positives_per_row": 4, "p": 0.5, "k": 1})
     assert design_stats("label_nuisance_mix", {"p": 0.25}) == {"mix_p": 0.25}
     assert design_stats("labels", {"positives_per_row": 3}) == {}
+
+
+def test_label_nuisance_mix_takes_the_data_seed_like_the_other_sampled_graphs():
+    from spectral_ssl.cli.prepare import seeded
+
+    params = {"positives_per_row": 4, "p": 0.5}
+    assert seeded("label_nuisance_mix", params, 3) == {**params, "seed": 3}
+    assert seeded("labels", {"positives_per_row": 4}, 3)["seed"] == 3
+    assert seeded("label_nuisance_mix", {**params, "seed": 9}, 3)["seed"] == 9  # explicit wins
