@@ -41,6 +41,8 @@ RELATIONS = {  # name: (components, label alignment, nuisance alignment, mean de
     "labels": (10, 1.0, 0.25, 10.0),
     "nuisance": (4, 0.25, 1.0, 10.0),
     "cliques": (10, 1.0, 0.25, 9.0),  # full label cliques: 10 classes of 10 samples
+    "dose_p0": (4, 1.0, 0.25, 16.0), "dose_p50": (1, 0.62, 0.62, 16.0),
+    "dose_p100": (1, 0.25, 1.0, 16.0),
 }
 CLIQUE_STATS = {"g_kind": "labels", "g_degree_min": 9.0, "g_degree_max": 9.0, "g_n_nodes": 100}
 
@@ -282,6 +284,24 @@ def low_data_rows() -> list[dict]:
     return rows
 
 
+def dose_rows() -> list[dict]:
+    """C20: accuracy falls with p for every method (VICReg small gamma least)."""
+    methods = (("vicreg", {"alpha": 25, "beta": 25, "gamma": 0.1}, 0.1),
+               ("vicreg", {"alpha": 25, "beta": 25, "gamma": 10}, 0.3),
+               ("simclr", {"tau": 0.5}, 0.4), ("barlow_twins", {"alpha": 0.005}, 0.3),
+               ("spectral_contrastive", {}, 0.5))  # fmt: skip
+    rows = []
+    for p in (0.0, 0.5, 1.0):
+        for method, hp, drop in methods:
+            for seed in SEEDS:
+                rows.append(_row("dose", "synthetic", f"dose_p{int(100 * p)}", "linear", method,
+                                 hp, seed, 8, g_mix_p=p, probe_test_accuracy=0.9 - drop * p
+                                 + 0.01 * seed, probe_val_accuracy=0.9 - drop * p,
+                                 ref_twin_test_accuracy=0.92 - drop * p,
+                                 converged=True))  # fmt: skip
+    return rows
+
+
 def cost_rows(simclr_wrong: bool = False) -> list[dict]:
     """Timings from known cost models (simclr_wrong: SimCLR timed as N K^2)."""
     rng = np.random.default_rng(2)
@@ -329,7 +349,8 @@ def write_tables(directory: Path, skip: tuple[str, ...] = (), **options: object)
         "alignment": alignment_rows(options.get("vicreg_small_wins", True)),
         "aligned": aligned_rows(options.get("aligned_gap", 0.0))[0],
         "aligned_mlp": aligned_rows(options.get("aligned_gap", 0.0))[1],
-        "low_data": low_data_rows(), "cost": cost_rows(options.get("simclr_wrong", False)),
+        "low_data": low_data_rows(), "dose": dose_rows(),
+        "cost": cost_rows(options.get("simclr_wrong", False)),
         "identities": identity_rows(options.get("c1_error", 3e-16)),
     }  # fmt: skip
     for name, rows in tables.items():
@@ -358,7 +379,8 @@ def _verdicts(df: pd.DataFrame) -> dict[str, str]:
 def test_every_claim_supported_on_consistent_tables(report: tuple[pd.DataFrame, Path]) -> None:
     df, _ = report
     ids = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12-arxiv",
-           "C12-neurips", "C13-arxiv", "C13-neurips", "C14", "C15", "C16", "C17"]  # fmt: skip
+           "C12-neurips", "C13-arxiv", "C13-neurips", "C14", "C15", "C16", "C17",
+           "C20"]  # fmt: skip
     assert list(df["id"]) == ids
     verdicts = _verdicts(df)
     expected = dict.fromkeys(ids, SUPPORTED)

@@ -454,3 +454,86 @@ def test_a_cell_with_only_unconverged_runs_blocks_every_group():
                               learned_rank=4, cf_rank=4, converged=False) for s in range(2)]
     row = verdict("C2", tables)
     assert row["verdict"] == INCONCLUSIVE and "only unconverged runs" in row["reason"]
+
+
+# ---------------------------------------------------------------- C20 dose-response trend
+DOSE_CELLS = (("vicreg", {"alpha": 25, "beta": 25, "gamma": 0.1}),
+              ("vicreg", {"alpha": 25, "beta": 25, "gamma": 10}),
+              ("simclr", {"tau": 0.5}), ("barlow_twins", {"alpha": 0.005}),
+              ("spectral_contrastive", {}))  # fmt: skip
+
+
+def _dose(slopes: dict[str, float], noise: float = 0.0, **extra) -> dict:
+    """dose.csv rows: accuracy = 0.9 + slope * p (+ noise) per method; vicreg's cells share
+    the 'vicreg' slope unless 'vicreg small' / 'vicreg large' is given."""
+    rng = np.random.default_rng(3)
+    rows = []
+    for p in (0.0, 0.25, 0.5, 0.75, 1.0):
+        for method, hp in DOSE_CELLS:
+            name = method
+            if method == "vicreg":
+                name = "vicreg small" if hp["gamma"] < 1 else "vicreg large"
+            slope = slopes.get(name, slopes.get(method, -0.3))
+            hparams = "_".join(f"{k}={v:g}" for k, v in sorted(hp.items())) or "default"
+            for seed in SEEDS:
+                acc = 0.9 + slope * p + noise * rng.normal()
+                rows.append(run(method=method, model="linear", relation=f"dose_p{p:g}",
+                                hparams=hparams, seed=seed, g_mix_p=p, probe_test_accuracy=acc,
+                                probe_val_accuracy=acc, converged=True, **hp, **extra))
+    return {"dose": rows}
+
+
+def test_c20_trend_supported_refuted_and_inconclusive():
+    assert verdict("C20", _dose({}))["verdict"] == SUPPORTED
+    # one method whose accuracy rises with p refutes "every method falls" (Holm over methods)
+    refuted = verdict("C20", _dose({"simclr": 0.2}, noise=0.01))
+    assert refuted["verdict"] == NOT_SUPPORTED and "(simclr)" in refuted["measured"]
+    # a flat, noisy method: no significant trend either way
+    assert verdict("C20", _dose({"barlow_twins": 0.0}, noise=0.05))["verdict"] == INCONCLUSIVE
+
+
+def test_c20_reports_which_method_degrades_least_without_judging_it():
+    row = verdict("C20", _dose({"vicreg small": -0.05, "vicreg": -0.3, "spectral_contrastive":
+                                -0.6}))  # fmt: skip
+    assert row["verdict"] == SUPPORTED
+    assert "degrades least (smallest mean drop): vicreg small gamma" in row["details"]
+    assert "drop of vicreg small gamma - drop of spectral_contrastive, paired on 5 seeds: " \
+        "-0.55" in row["details"]
+    # the ranking does not decide the verdict: a larger drop of the predicted method still
+    # gives SUPPORTED, and the report names the method that degrades least
+    row = verdict("C20", _dose({"vicreg small": -0.6, "simclr": -0.1}))
+    assert row["verdict"] == SUPPORTED
+    assert "degrades least (smallest mean drop): simclr" in row["details"]
+
+
+def test_c20_selects_on_validation_and_ignores_unconverged_runs():
+    tables = _dose({})
+    # a second simclr cell with a better test accuracy everywhere but a worse validation one,
+    # rising with p: were it selected (on test), simclr would refute the claim
+    for p in (0.0, 0.25, 0.5, 0.75, 1.0):
+        for seed in SEEDS:
+            tables["dose"].append(run(method="simclr", model="linear", relation=f"dose_p{p:g}",
+                                      hparams="tau=0.2", tau=0.2, seed=seed, g_mix_p=p,
+                                      probe_test_accuracy=0.95 + 0.04 * p,
+                                      probe_val_accuracy=0.1, converged=True))  # fmt: skip
+    # unconverged spectral contrastive runs that rise with p are counted, never read
+    for p in (0.0, 0.5, 1.0):
+        tables["dose"].append(run(method="spectral_contrastive", model="linear",
+                                  relation=f"dose_p{p:g}", seed=7, g_mix_p=p,
+                                  probe_test_accuracy=0.5 + 0.4 * p, probe_val_accuracy=1.0,
+                                  converged=False))  # fmt: skip
+    row = verdict("C20", tables)
+    assert row["verdict"] == SUPPORTED
+    assert row["n_unconverged"] == 3
+    assert "selected cells tau=0.5 x25" in row["details"]
+
+
+def test_c20_a_method_without_converged_runs_keeps_it_from_supported():
+    tables = _dose({})
+    for r in tables["dose"]:
+        if r["method"] == "vicreg" and r["gamma"] < 1:
+            r["converged"] = False
+    row = verdict("C20", tables)
+    assert row["verdict"] == INCONCLUSIVE
+    assert "(vicreg small gamma): not judged (no converged run: 25 unconverged" in row["details"]
+    assert row["n_unconverged"] == 25

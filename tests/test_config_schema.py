@@ -139,6 +139,12 @@ BAD = [
         ["rank.training.conv_grad_rtol"],
     ),
     ("nested convergence block", "training.convergence", {"window": 5}, ["convergence"]),
+    ("dose fraction p > 1", "relations.dose_p50.params.p", 1.5, ["dose_p50.params.p", "maximum"]),
+    ("dose fraction p < 0", "relations.dose_p50.params.p", -0.1, ["dose_p50.params.p", "minimum"]),
+    ("dose fraction p missing", "relations.dose_p50.params", {"positives_per_row": 8},
+     ["dose_p50.params", "'p' is a required property"]),
+    ("knn parameter on a dose relation", "relations.dose_p50.params",
+     {"positives_per_row": 8, "p": 0.5, "n_neighbors": 3}, ["n_neighbors"]),
 ]
 
 

@@ -57,7 +57,7 @@ def test_every_figure_written(metrics: Path, tmp_path: Path) -> None:
 def test_missing_tables_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     metrics = write_tables(tmp_path / "metrics", skip=tuple(
         n for n in ("optimal", "optimal_trajectory", "linear", "rank", "alignment", "low_data",
-                    "cost")))  # fmt: skip
+                    "dose", "cost")))  # fmt: skip
     with caplog.at_level(logging.WARNING, logger="spectral_ssl.figures"):
         paths = main_figures(metrics, tmp_path / "figures")
     assert [p.name for p in paths] == ["correspondences.png", "correspondences.pdf"]
@@ -77,6 +77,21 @@ def test_figure_without_its_rows_skipped(tmp_path: Path) -> None:
     pd.DataFrame(rows).to_csv(tmp_path / "rank.csv", index=False)
     with pytest.raises(Skip, match="no vicreg gamma sweep"):
         FIGURES["rank_vs_gamma"](load_tables(tmp_path))
+
+
+def test_accuracy_vs_alignment_draws_one_line_per_method_and_dashed_twins(metrics: Path) -> None:
+    fig = FIGURES["accuracy_vs_alignment"](load_tables(metrics))
+    ax = fig.axes[0]
+    solid = [ln for ln in ax.get_lines() if ln.get_linestyle() == "-" and len(ln.get_xdata()) == 3]
+    dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    assert len(solid) == 5 and len(dashed) == 5  # 5 method variants, each with its twin
+    # x is the measured alignment (falling with p), y the mean accuracy over seeds
+    vicreg_small = solid[0]
+    assert list(vicreg_small.get_xdata()) == [1.0, 0.62, 0.25]
+    assert vicreg_small.get_ydata()[0] == pytest.approx(0.9 + 0.01)  # mean of seeds 0, 1, 2
+    assert ax.xaxis_inverted()
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "VICReg small \u03b3" in labels and "SimCLR: closed-form twin" in labels
 
 
 def test_data_order() -> None:

@@ -136,3 +136,105 @@ def test_bad_files(tmp_path):
     with pytest.raises(RelationError):
         save_relation(tmp_path / "x.npz", np.array([[0], [1]]), 3)
     assert not (tmp_path / "x.npz").exists()
+
+
+# ---------------------------------------------------------------- label_nuisance_mix (C20)
+def _mix_data(n: int = 400):
+    rng = np.random.default_rng(0)
+    return rng.integers(0, 4, n), rng.integers(0, 4, n)
+
+
+@pytest.mark.parametrize("p", [0.0, 0.25, 0.5, 0.75, 1.0])
+def test_label_nuisance_mix_swaps_a_fraction_p_of_each_rows_partners(p):
+    from spectral_ssl.relation_mix import label_nuisance_mix, ordered_partners
+
+    y, a = _mix_data()
+    e = label_nuisance_mix(y, a, 8, p, seed=3)
+    validate_edges(e, y.size, require_degree=True)
+    assert degree(e, y.size).min() >= 8  # every row keeps its 8 partners (then the union)
+    # known answer: the directed edges are the first 8 - m label partners and the first m
+    # nuisance partners of the draws (label draws first, then nuisance, one generator)
+    m = int(np.floor(8 * p + 0.5))
+    rng = np.random.default_rng(3)
+    by_label, by_nuisance = ordered_partners(y, 8, rng), ordered_partners(a, 8, rng)
+    partners = np.concatenate([by_label[:, : 8 - m], by_nuisance[:, :m]], axis=1)
+    directed = np.stack([np.repeat(np.arange(y.size), 8), partners.ravel()])
+    codes = set((e[0] * y.size + e[1]).tolist())
+    assert set((directed[0] * y.size + directed[1]).tolist()) <= codes
+    assert set((directed[1] * y.size + directed[0]).tolist()) <= codes
+    assert len(codes) == symmetrize_count(directed, y.size)
+    # label partners are same-label rows, nuisance partners same-nuisance rows
+    assert (y[by_label] == y[:, None]).all() and (a[by_nuisance] == a[:, None]).all()
+
+
+def symmetrize_count(directed: np.ndarray, n: int) -> int:
+    both = np.concatenate([directed, directed[::-1]], axis=1)
+    return np.unique(both[0] * n + both[1]).size
+
+
+def test_label_nuisance_mix_alignment_falls_from_one_to_chance():
+    from spectral_ssl.relation_mix import label_nuisance_mix
+
+    y, a = _mix_data(2000)
+    values = [alignment(label_nuisance_mix(y, a, 8, p, seed=1), y) for p in (0, 0.5, 1)]
+    assert values[0] == 1.0
+    assert values[0] > values[1] > values[2]
+    assert abs(values[2] - 0.25) < 0.02  # independent nuisance: 1 / classes
+    assert abs(values[1] - (0.5 + 0.5 * 0.25)) < 0.03
+
+
+def test_label_nuisance_mix_shares_draws_across_p_and_follows_the_seed():
+    from spectral_ssl.relation_mix import label_nuisance_mix
+
+    y, a = _mix_data()
+    g0, g1 = label_nuisance_mix(y, a, 8, 0.0, seed=5), label_nuisance_mix(y, a, 8, 1.0, seed=5)
+    half = label_nuisance_mix(y, a, 8, 0.5, seed=5)
+    codes = [set((g[0] * y.size + g[1]).tolist()) for g in (g0, half, g1)]
+    assert codes[1] <= codes[0] | codes[2]  # G_0.5 = part of G_0 plus part of G_1
+    other = label_nuisance_mix(y, a, 8, 0.5, seed=6)
+    assert not np.array_equal(half, other)
+    np.testing.assert_array_equal(half, label_nuisance_mix(y, a, 8, 0.5, seed=5))
+
+
+@pytest.mark.parametrize("p,message", [(1.5, r"p .* must be in \[0, 1\], got 1.5"),
+                                       (-0.1, r"must be in \[0, 1\]"),
+                                       ("half", "p .* must be a number"),
+                                       (True, "must be a number")])  # fmt: skip
+def test_label_nuisance_mix_bad_fraction_is_one_clear_message(p, message):
+    from spectral_ssl.relation_mix import label_nuisance_mix
+
+    y, a = _mix_data()
+    with pytest.raises(RelationError, match=message):
+        label_nuisance_mix(y, a, 8, p)
+
+
+def test_label_nuisance_mix_too_few_rows_and_the_dispatch():
+    from spectral_ssl.errors import ConfigError
+    from spectral_ssl.relation_mix import design_stats, label_nuisance_mix
+    from spectral_ssl.relations import build_relation
+
+    with pytest.raises(RelationError, match="too few for 8 distinct partners"):
+        label_nuisance_mix(np.repeat([0, 1], 5), np.tile([0, 1], 5), 8, 0.5)
+
+    class Views:
+        y, nuisance = _mix_data()
+        x = np.zeros((y.size, 2))
+
+    e = build_relation("label_nuisance_mix", Views, {"positives_per_row": 4, "p": 0.5,
+                                                     "seed": 2})  # fmt: skip
+    validate_edges(e, Views.y.size, require_degree=True)
+    with pytest.raises(ConfigError, match=r"needs the parameter\(s\) \['p'\]"):
+        build_relation("label_nuisance_mix", Views, {"positives_per_row": 4})
+    with pytest.raises(ConfigError, match="unknown parameter"):
+        build_relation("label_nuisance_mix", Views, {"positives_per_row": 4, "p": 0.5, "k": 1})
+    assert design_stats("label_nuisance_mix", {"p": 0.25}) == {"mix_p": 0.25}
+    assert design_stats("labels", {"positives_per_row": 3}) == {}
+
+
+def test_label_nuisance_mix_takes_the_data_seed_like_the_other_sampled_graphs():
+    from spectral_ssl.cli.prepare import seeded
+
+    params = {"positives_per_row": 4, "p": 0.5}
+    assert seeded("label_nuisance_mix", params, 3) == {**params, "seed": 3}
+    assert seeded("labels", {"positives_per_row": 4}, 3)["seed"] == 3
+    assert seeded("label_nuisance_mix", {**params, "seed": 9}, 3)["seed"] == 9  # explicit wins

@@ -16,6 +16,7 @@ enum), and run ``tests/test_registry.py``.
 from __future__ import annotations
 
 import importlib
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -110,6 +111,29 @@ def get_method(name: str) -> Method:
     if name not in METHODS:
         raise ConfigError(f"unknown method '{name}' (valid: {sorted(METHODS)})")
     return METHODS[name]
+
+
+def resolve_hparams(name: str, hparams: Mapping[str, Any]) -> dict[str, Any]:
+    """The method's defaults overridden by ``hparams``, validated: known names, finite numbers,
+    >= 0 (> 0 for ``positive``); ConfigError naming the first problem. No torch import, so the
+    closed-form step can resolve a twin's hyperparameters without loading the trainer."""
+    method = get_method(name)
+    unknown = sorted(set(hparams) - set(method.defaults))
+    if unknown:
+        raise ConfigError(
+            f"unknown hyperparameter(s) {unknown} for method '{name}' "
+            f"(valid: {sorted(method.defaults)})"
+        )
+    hp = {**method.defaults, **hparams}
+    for key, value in hp.items():
+        if isinstance(value, bool):
+            continue
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise ConfigError(f"hyperparameter {key} of {name} must be a finite number")
+        if value < 0 or (key in method.positive and value == 0):
+            bound = "> 0" if key in method.positive else ">= 0"
+            raise ConfigError(f"hyperparameter {key} of {name} must be {bound}, got {value}")
+    return hp
 
 
 def twin_of(method: str, model: str) -> str | None:

@@ -320,7 +320,7 @@ def load_relation(path: str | os.PathLike) -> tuple[np.ndarray, int, np.ndarray 
     return edges, n_nodes, weights
 
 
-RELATION_KINDS = ("view_pairs", "labels", "nuisance", "knn", "random")
+RELATION_KINDS = ("view_pairs", "labels", "nuisance", "knn", "random", "label_nuisance_mix")
 
 
 def build_relation(kind: str, views: Any, params: dict[str, Any]) -> np.ndarray:
@@ -328,6 +328,7 @@ def build_relation(kind: str, views: Any, params: dict[str, Any]) -> np.ndarray:
 
     view_pairs  every pair of views of one source sample      labels    same class label
     nuisance    same nuisance label      knn   k nearest neighbours in X      random  Erdos-Renyi
+    label_nuisance_mix  a fraction p of each row's label partners swapped for nuisance ones
     """
 
     def take(*allowed: str) -> dict[str, Any]:
@@ -350,4 +351,13 @@ def build_relation(kind: str, views: Any, params: dict[str, Any]) -> np.ndarray:
         return knn_graph(views.x, **take("n_neighbors"))
     if kind == "random":
         return random_graph(n, **take("mean_degree", "seed"))
+    if kind == "label_nuisance_mix":
+        from .relation_mix import label_nuisance_mix
+
+        missing = sorted({"positives_per_row", "p"} - set(params))
+        if missing:
+            raise ConfigError(f"relation 'label_nuisance_mix' needs the parameter(s) {missing}")
+        return label_nuisance_mix(
+            views.y, views.nuisance, **take("positives_per_row", "p", "seed")
+        )
     raise ConfigError(f"unknown relation kind '{kind}' (valid: {list(RELATION_KINDS)})")

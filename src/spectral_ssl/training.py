@@ -30,7 +30,7 @@ import torch
 from . import convergence as conv
 from .device import resolve_device  # noqa: F401  (re-exported)
 from .errors import ConfigError, DataError, TrainingDivergedError
-from .methods import METHODS, Method, get_method  # noqa: F401  (re-exported)
+from .methods import METHODS, Method, get_method, resolve_hparams  # noqa: F401  (re-exported)
 from .models import build_model
 from .relations import restrict, validate_edges
 
@@ -64,26 +64,8 @@ class TrainConfig:
     conv_grad_rtol: float = conv.DEFAULT_GRAD_RTOL
 
     def resolved_hparams(self) -> dict[str, Any]:
-        """Method defaults overridden by ``hparams``, validated."""
-        method = get_method(self.method)
-        unknown = sorted(set(self.hparams) - set(method.defaults))
-        if unknown:
-            raise ConfigError(
-                f"unknown hyperparameter(s) {unknown} for method '{self.method}' "
-                f"(valid: {sorted(method.defaults)})"
-            )
-        hp = {**method.defaults, **self.hparams}
-        for name, value in hp.items():
-            if isinstance(value, bool):
-                continue
-            if not isinstance(value, int | float) or not math.isfinite(value):
-                raise ConfigError(f"hyperparameter {name} of {self.method} must be a finite number")
-            if value < 0 or (name in method.positive and value == 0):
-                bound = "> 0" if name in method.positive else ">= 0"
-                raise ConfigError(
-                    f"hyperparameter {name} of {self.method} must be {bound}, got {value}"
-                )
-        return hp
+        """Method defaults overridden by ``hparams``, validated (``methods.resolve_hparams``)."""
+        return resolve_hparams(self.method, self.hparams)
 
     def validate(self) -> None:
         self.resolved_hparams()

@@ -1,4 +1,4 @@
-"""Claims report: one computed verdict per claim C1-C17 from the metric tables.
+"""Claims report: one computed verdict per claim (C1-C17, C20) from the metric tables.
 
 tables      metric tables and verdict thresholds (config.yaml ``claims:``)
 evidence    the rows a claim uses (select / select_any), failed / unconverged runs, globs
@@ -7,7 +7,7 @@ stats       descriptive numbers and formatting: mean and t interval, log-log slo
 verdicts    Outcome, Claim, ``decide`` (a claim's verdict from its groups' tests)
 identities  C1, C6, C10, C15        agreement  C2, C3, C7, C8, C9
 rank        C4, C5, C16             accuracy   C11, C12, C13, C14
-cost        C17
+cost        C17                     dose       C20
 registry    CLAIMS: every claim's statement, metric, threshold, figure and evaluator
 report      judge every claim, render claims.md / claims.csv (main_claims)
 """

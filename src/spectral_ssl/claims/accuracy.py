@@ -138,10 +138,11 @@ def versus_reference(acc: pd.DataFrame, ref: pd.DataFrame) -> tuple[np.ndarray, 
 
 def trained_only(ev: Evidence) -> Evidence:
     """Drop reference rows (supervised, whitened, twin:*) from the evidence."""
-    keep = [f[~f["method"].map(is_reference)] if "method" in f else f for f in (ev.ok, ev.failed)]
+    keep = [f[~f["method"].map(is_reference)] if "method" in f else f
+            for f in (ev.ok, ev.failed, ev.unconverged)]  # fmt: skip
     if keep[0].empty:
-        raise NoData(f"no data: no trained method in {ev.source}", keep[1])
-    return Evidence(keep[0], keep[1], ev.notes, ev.source)
+        raise NoData(f"no data: no trained method in {ev.source}", keep[1], keep[2])
+    return Evidence(keep[0], keep[1], ev.notes, ev.source, keep[2])
 
 
 def _gamma_half(rows: pd.DataFrame, which: str) -> pd.Series:

@@ -1,4 +1,4 @@
-"""Every claim C1-C17: statement, metric, threshold, figure, how it is measured, evaluator.
+"""Every claim C1-C17 and C20: statement, metric, threshold, figure, how it is measured, evaluator.
 
 The ``how`` text is the one-line operationalisation the report prints; the full rule is in the
 docstring of the family module (identities, agreement, rank, accuracy, cost).
@@ -16,6 +16,7 @@ from .accuracy import (
 )
 from .agreement import eval_c2, eval_c3, eval_c7, eval_c9, linear_angle_claim
 from .cost import eval_c17
+from .dose import eval_c20
 from .identities import identity_claim
 from .rank import eval_c4, eval_c5, eval_c16
 from .verdicts import (
@@ -173,5 +174,16 @@ CLAIMS: tuple[Claim, ...] = (
         "cost.png",
         "independent repeats (a fresh random Z each); value = the deciding leading coefficient",
         eval_c17,
+    ),
+    Claim(
+        "C20", "paper", "G drives downstream quality: accuracy falls as nuisance edges replace "
+        "label edges",
+        "Theil-Sen slope of probe_test_accuracy on p (g_mix_p), the validation-selected cell of "
+        "each method variant per (p, seed) (dose.csv)",
+        "decreasing at alpha = {alpha:g} for every method variant (Holm); 'degrades least' "
+        "(accuracy at p = 0 minus p = 1, paired on seed) reported, not judged",
+        "accuracy_vs_alignment.png",
+        "linear model, G_p = label_nuisance_mix; vicreg split into the lower / upper half of "
+        "its gamma grid", eval_c20,
     ),
 )  # fmt: skip

@@ -18,7 +18,7 @@ from ..errors import ArtifactError, ConfigError
 log = logging.getLogger(__name__)
 
 EXPERIMENTS = ("optimal", "linear", "rank", "cliques", "alignment", "aligned", "aligned_mlp",
-               "low_data")  # fmt: skip
+               "low_data", "dose")  # fmt: skip
 TABLES = (*EXPERIMENTS, "optimal_trajectory", "cliques_trajectory", "cost", "identities")
 THRESHOLD_KEYS = (
     "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "lead_share_min",

@@ -18,11 +18,10 @@ def cmd_closed_form(args: argparse.Namespace) -> None:
     from ..evaluation import linear_probe
     from ..experiments import reference_solution
     from ..io import save_json
-    from ..methods import twin_of
+    from ..methods import METHODS as TRAIN_METHODS
+    from ..methods import resolve_hparams, twin_of
     from ..provenance import now
     from ..relations import load_relation
-    from ..training import METHODS as TRAIN_METHODS
-    from ..training import TrainConfig
     from ..views import load_views
 
     started = now()
@@ -33,7 +32,7 @@ def cmd_closed_form(args: argparse.Namespace) -> None:
             raise ConfigError(
                 f"no closed form for method '{args.method}' with model '{args.model}'"
             )
-        hparams = TrainConfig(method=args.method, hparams=hparams).resolved_hparams()
+        hparams = resolve_hparams(args.method, hparams)
     elif args.method in closed_form.METHODS or args.method == "components":
         twin = args.method
     else:

@@ -8,7 +8,8 @@ from ..provenance import provenance_path, record
 from ..relations import RELATION_KINDS, build_relation
 from .args import AddCommand, parse_pairs
 
-SAMPLED_KINDS = ("labels", "nuisance", "random")  # builders with a ``seed`` parameter
+# builders with a ``seed`` parameter
+SAMPLED_KINDS = ("labels", "nuisance", "random", "label_nuisance_mix")
 
 
 def cmd_data(args: argparse.Namespace) -> None:
@@ -55,6 +56,7 @@ def cmd_views(args: argparse.Namespace) -> None:
 def cmd_relation(args: argparse.Namespace) -> None:
     from ..io import save_json
     from ..provenance import now
+    from ..relation_mix import design_stats
     from ..relations import relation_stats, save_relation
     from ..views import load_views
 
@@ -67,6 +69,7 @@ def cmd_relation(args: argparse.Namespace) -> None:
         "kind": args.kind,
         "params": params,
         **relation_stats(edges, n, labels=views.y, nuisance=views.nuisance),
+        **design_stats(args.kind, params),
     }
     save_relation(args.out, edges, n)
     if args.stats:
@@ -118,6 +121,7 @@ def register(add: AddCommand) -> None:
     p.add_argument("--param", action="append", metavar="KEY=VALUE", help="builder parameter")
     p.add_argument("--seed", type=int, default=0,
                    help="data seed of the sampled kinds (labels / nuisance with "
-                        "positives_per_row, random); knn, view_pairs: deterministic")  # fmt: skip
+                        "positives_per_row, random, label_nuisance_mix); knn, view_pairs: "
+                        "deterministic")  # fmt: skip
     p.add_argument("--out", required=True)
     p.add_argument("--stats", help="also write G's statistics (JSON)")

@@ -12,6 +12,7 @@ on ``matplotlib.figure.Figure`` objects (no pyplot state) and written atomically
     relations   relation graph statistics                 cost     loss cost vs N and K
     agreement   learned vs closed form (angles, singular values, linear W, twin table)
     sweeps      rank / accuracy vs gamma, low data
+    dose        probe accuracy vs the measured alignment of G_p (C20)
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .agreement import (
     fig_singular_values,
 )
 from .cost import fig_cost
+from .dose import fig_accuracy_vs_alignment
 from .layout import Skip, save_figure
 from .relations import fig_relations
 from .style import LABELS, METHODS, colours, data_key, label, set_style
@@ -50,6 +52,7 @@ FIGURES: dict[str, Callable[[dict[str, pd.DataFrame]], Figure]] = {
     "cost": fig_cost,
     "correspondences": fig_correspondences,
     "linear_angles": fig_linear_angles,
+    "accuracy_vs_alignment": fig_accuracy_vs_alignment,
 }
 
 
