@@ -477,3 +477,47 @@ def test_singular_covariance_is_solved_on_its_range():
     assert sol.rank_b == 4
     assert np.allclose(sol.eigenvalues, ref.eigenvalues, rtol=1e-8)
     assert compare_subspaces(x @ sol.weights, x[:, :4] @ ref.weights).max_angle < 1e-6
+
+
+# --------------------------------------------------------------------------------------------
+# C14: the gamma -> 0 limit of linear VICReg (theory.md section 3.4)
+# --------------------------------------------------------------------------------------------
+def _cov(x: np.ndarray, w: np.ndarray) -> np.ndarray:
+    xc = x - x.mean(axis=0)
+    return w.T @ (xc.T @ xc / (x.shape[0] - 1)) @ w
+
+
+@pytest.mark.parametrize("loss_name", ["vicreg_sq", "vicreg"])
+@pytest.mark.parametrize("k", [3, 12])
+def test_c14_small_gamma_limit_is_the_whitened_bottom_k_lpp_subspace(digits, loss_name, k):
+    """Section 3.4 checked by optimisation: at a small gamma, L-BFGS from a random start
+    ends with Cov(X W) ~ I (a whitening: exactly I for the hinge below gamma_0 = alpha N /
+    (4 mu_K), 1 - gamma mu_k / (alpha N) for the surrogate) and, for K < rank(X) = 12, with
+    col(W) = the bottom-K LPP subspace. The top-K PCA directions, whitened, are also a
+    whitening with Cov = I but a different subspace (> 10 deg away): the limit is not just
+    "any whitened K-subspace"."""
+    from spectral_ssl.losses import vicreg_loss
+
+    x, edges = digits
+    n, alpha = x.shape[0], 25.0
+    lpp = cf.lpp_solution(x, edges, k)  # alpha, gamma absent: W^T S W = I, smallest K mu
+    gamma0 = alpha * n / (4 * lpp.eigenvalues[-1])  # hinge: s_k = 1 for every k below it
+    gamma = 0.05 * gamma0
+    xt = torch.tensor(x)
+    if loss_name == "vicreg_sq":
+        fn = lambda p: vicreg_squared_loss(xt @ p, edges, alpha=alpha, gamma=gamma)  # noqa: E731
+        target = 1.0 - gamma * lpp.eigenvalues / (alpha * n)  # q_k^2 of section 3.3
+    else:
+        fn = lambda p: vicreg_loss(xt @ p, edges, alpha=alpha, beta=alpha, gamma=gamma)  # noqa: E731
+        target = np.ones(k)
+    init = 0.3 * np.random.default_rng(1).standard_normal((x.shape[1], k))
+    w, _ = lbfgs(fn, init, 4000)
+    var = np.sort(np.linalg.eigvalsh(_cov(x, w)))
+    assert np.allclose(var, np.sort(target), atol=2e-3), (var, target)
+    assert np.all(np.abs(var - 1.0) < 0.05)  # a whitening up to O(gamma)
+    angle = compare_subspaces(w, lpp.weights, centre=False).max_angle
+    print(f"{loss_name} k={k} gamma={gamma:.3g}: {angle:.2e} deg from bottom-K LPP")
+    assert angle < 1.0
+    if k < x.shape[1]:
+        pca = PCA(k).fit(x).components_.T
+        assert compare_subspaces(pca, lpp.weights, centre=False).max_angle > 10.0

@@ -17,7 +17,11 @@ from ..errors import ArtifactError, ConfigError
 
 log = logging.getLogger(__name__)
 
-EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "low_data")
+EXPERIMENTS = (
+    "optimal", "linear", "rank", "alignment", "low_data",
+    "misaligned_linear", "misaligned_linear_digits", "misaligned_mlp",  # C12
+    "whitening", "whitening_subspace",  # C14
+)  # fmt: skip
 TABLES = (*EXPERIMENTS, "optimal_trajectory", "cost", "identities")
 THRESHOLD_KEYS = (
     "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "exponent_tol",
