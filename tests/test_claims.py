@@ -251,6 +251,48 @@ def aligned_rows(gap: float = 0.0) -> tuple[list[dict], list[dict]]:
     return free_lin, mlp
 
 
+def misaligned_rows(vicreg_small_wins: bool = True) -> dict[str, list[dict]]:
+    """C12 tables (nuisance G): a grid of >= 2 cells per method; VICReg small gamma wins (or
+    not), BarlowTwins beats SimCLR and spectral contrastive."""
+    rng = np.random.default_rng(2)
+    tables: dict[str, list[dict]] = {}
+    cells = [("vicreg", {"alpha": 25, "beta": 25, "gamma": g},
+              (0.9 if vicreg_small_wins else 0.4) - 0.1 * j)
+             for j, g in enumerate((0.1, 1, 10, 100))]  # fmt: skip
+    cells += [("simclr", {"tau": t}, 0.5 - 0.02 * j) for j, t in enumerate((0.1, 0.5))]
+    cells += [("barlow_twins", {"alpha": a}, 0.55 - 0.02 * j) for j, a in enumerate((0.005, 0.5))]
+    cells += [("spectral_contrastive", {}, 0.45)]
+    for name, data, model, k in (("misaligned_linear", "synthetic-n300", "linear", 32),
+                                 ("misaligned_linear_digits", "digits-n300", "linear", 64),
+                                 ("misaligned_mlp", "synthetic-n300", "mlp", 32)):  # fmt: skip
+        rows = tables.setdefault(name, [])
+        for method, hp, acc in cells:
+            for seed in SEEDS:
+                rows.append(_row(name, data, "nuisance", model, method, hp, seed, k,
+                                 probe_test_accuracy=acc + 0.005 * rng.normal(),
+                                 probe_val_accuracy=acc + 0.005 * rng.normal(),
+                                 probe_train_accuracy=1.0, converged=True))  # fmt: skip
+    return tables
+
+
+def whitening_rows() -> dict[str, list[dict]]:
+    """C14 tables: K = D runs at the whitened probe's accuracy, K < D runs on the whitened
+    bottom-K LPP subspace (angle 0.1 deg), gammas 0.001 / 0.01 / 0.1."""
+    rng = np.random.default_rng(3)
+    tables: dict[str, list[dict]] = {"whitening": [], "whitening_subspace": []}
+    for name, k in (("whitening", 32), ("whitening_subspace", 8)):
+        for method in ("vicreg", "vicreg_sq"):
+            for g in (0.001, 0.01, 0.1):
+                hp = {"alpha": 25, "gamma": g} | ({"beta": 25} if method == "vicreg" else {})
+                for seed in SEEDS:
+                    ref = 0.9 + 0.01 * rng.normal()
+                    tables[name].append(_row(
+                        name, "synthetic-n300", "view_pairs", "linear", method, hp, seed, k,
+                        probe_test_accuracy=ref + 0.002 * rng.normal(),
+                        ref_whitened_test_accuracy=ref, angle_max_deg=0.1, converged=True))
+    return tables
+
+
 def low_data_rows() -> list[dict]:
     rows = []
     for n in (8, 16, 64, 256):
@@ -349,6 +391,7 @@ def write_tables(directory: Path, skip: tuple[str, ...] = (), **options: object)
         "alignment": alignment_rows(options.get("vicreg_small_wins", True)),
         "aligned": aligned_rows(options.get("aligned_gap", 0.0))[0],
         "aligned_mlp": aligned_rows(options.get("aligned_gap", 0.0))[1],
+        **misaligned_rows(options.get("vicreg_small_wins", True)), **whitening_rows(),
         "low_data": low_data_rows(), "dose": dose_rows(),
         "cost": cost_rows(options.get("simclr_wrong", False)),
         "identities": identity_rows(options.get("c1_error", 3e-16)),

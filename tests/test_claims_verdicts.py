@@ -282,7 +282,7 @@ def test_selection_never_reads_the_test_accuracy():
                  _acc("barlow_twins", "alpha=1", s, 0.50, val=0.60)]  # fmt: skip
     for r in rows:
         r["g_alignment_labels"] = 0.2
-    row = verdict("C12-neurips", {"alignment": rows})
+    row = verdict("C12-neurips", {"misaligned_linear": rows})
     assert row["verdict"] == NOT_SUPPORTED
     assert "probe_val_accuracy" in row["details"]
     # without a validation column the probe train accuracy selects, and the report says so
@@ -290,7 +290,7 @@ def test_selection_never_reads_the_test_accuracy():
         r.pop("probe_val_accuracy")
         r["probe_train_accuracy"] = {"gamma=0.1": 1.0, "gamma=10": 0.9, "tau=0.5": 0.8,
                                      "alpha=1": 0.7}[r["hparams"]]  # fmt: skip
-    row = verdict("C12-neurips", {"alignment": rows})
+    row = verdict("C12-neurips", {"misaligned_linear": rows})
     assert "selected per seed on probe_train_accuracy" in row["details"]
     assert row["verdict"] == SUPPORTED  # train picks gamma = 0.1 (test 0.95) vs gamma = 10
 
@@ -312,34 +312,69 @@ def test_probe_val_accuracy_is_the_selection_column_when_present():
     for r in rows:
         r["g_alignment_labels"] = 0.2
     assert selection_column(pd.DataFrame(rows)) == "probe_val_accuracy"
-    row = verdict("C12-neurips", {"alignment": rows})
+    row = verdict("C12-neurips", {"misaligned_linear": rows})
     assert "selected per seed on probe_val_accuracy" in row["details"]
     assert "probe_train_accuracy" not in row["details"]
     assert row["verdict"] == NOT_SUPPORTED  # others' best = gamma = 10 (0.95) > barlow (0.50)
     for r in rows:
         r.pop("probe_val_accuracy")
     assert selection_column(pd.DataFrame(rows)) == "probe_train_accuracy"
-    assert verdict("C12-neurips", {"alignment": rows})["verdict"] == SUPPORTED
+    assert verdict("C12-neurips", {"misaligned_linear": rows})["verdict"] == SUPPORTED
 
 
-def _c12(margin: float, noise: float = 0.005):
+def _c12(margin: float, noise: float = 0.005, grid: int = 2, table: str = "misaligned_linear"):
+    """Nuisance G; VICReg gammas (0.1, 1, 10, 100): the lower half (0.1, 1) gets ``margin``
+    over every other cell; each rival a grid of ``grid`` cells; validation = test + noise."""
     rng = np.random.default_rng(4)
     rows = []
     for s in SEEDS:
         base = 0.6 + 0.05 * rng.normal()  # a data draw moves every method: pairing removes it
-        rows += [_acc("vicreg", f"gamma={g}", s, base + margin + noise * rng.normal(), gamma=g,
-                      val=0.5) for g in (0.1, 100)]  # fmt: skip
-        rows += [_acc(m, "x", s, base + noise * rng.normal(), val=0.5)
-                 for m in ("simclr", "barlow_twins")]  # fmt: skip
+        rows += [_acc("vicreg", f"gamma={g}", s, base + (margin if g < 10 else 0.0)
+                      + noise * rng.normal(), gamma=g, val=0.5)
+                 for g in (0.1, 1, 10, 100)]  # fmt: skip
+        rows += [_acc(m, f"{hp}={v}", s, base + noise * rng.normal(), val=0.5)
+                 for m, hp in (("simclr", "tau"), ("barlow_twins", "alpha"))
+                 for v in (0.1, 0.2, 0.5, 1.0)[:grid]]  # fmt: skip
+        rows += [_acc("spectral_contrastive", "default", s, base - 0.1, val=0.4)]
     for r in rows:
         r["g_alignment_labels"] = 0.2
-    return {"alignment": rows}
+        r["probe_val_accuracy"] = r["probe_test_accuracy"] + 0.01 * rng.normal()
+    return {table: rows}
 
 
 def test_c12_arxiv_paired_bound_both_ways_and_straddling():
     assert verdict("C12-arxiv", _c12(0.05))["verdict"] == SUPPORTED
     assert verdict("C12-arxiv", _c12(-0.05))["verdict"] == NOT_SUPPORTED
     assert verdict("C12-arxiv", _c12(0.0, noise=0.03))["verdict"] == INCONCLUSIVE
+    # the MLP table is read too, and its groups judged the same way
+    assert verdict("C12-arxiv", _c12(0.05, table="misaligned_mlp"))["verdict"] == SUPPORTED
+
+
+def test_c12_untuned_rival_is_not_judged():
+    """A rival with a one-cell grid is not beaten for lack of tuning: no contrast, no verdict."""
+    row = verdict("C12-arxiv", _c12(0.05, grid=1))
+    assert row["verdict"] == INCONCLUSIVE
+    assert "without a tuned grid" in row["reason"] + row["details"]
+
+
+def test_c12_neurips_both_ways_and_straddling():
+    """Winners {BarlowTwins, VICReg 0.1 / 1} vs {SimCLR, spectral contrastive, VICReg 10 / 100}."""
+    tables = _c12(0.05)
+    assert verdict("C12-neurips", tables)["verdict"] == SUPPORTED
+    for r in tables["misaligned_linear"]:  # SimCLR now best by 0.1: the rest wins
+        if r["method"] == "simclr":
+            r["probe_test_accuracy"] += 0.15
+            r["probe_val_accuracy"] += 0.15
+    assert verdict("C12-neurips", tables)["verdict"] == NOT_SUPPORTED
+    assert verdict("C12-neurips", _c12(0.0, noise=0.03))["verdict"] == INCONCLUSIVE
+
+
+def test_c12_unconverged_runs_are_not_read():
+    tables = _c12(-0.05)
+    for r in tables["misaligned_linear"]:
+        r["converged"] = r["method"] != "vicreg"  # every VICReg run unconverged
+    row = verdict("C12-arxiv", tables)
+    assert row["verdict"] == INCONCLUSIVE and row["n_unconverged"] == 4 * len(SEEDS)
 
 
 def _c13(slope: float, noise: float = 0.0):
@@ -356,18 +391,52 @@ def test_c13_arxiv_trend_both_ways_and_flat():
     assert verdict("C13-arxiv", _c13(0.0, noise=0.05))["verdict"] == INCONCLUSIVE
 
 
-def _c14(diff: float, noise: float = 0.005):
+def _c14(diff: float, noise: float = 0.005, angle: float | None = None,
+         per_run: bool = True) -> dict:
+    """(a) K = D runs at gammas (0.01, 1), accuracy = whitened + ``diff``; (b) K < D runs
+    with angle ``angle`` to the whitened bottom-K LPP subspace at gamma = 0.01."""
     rng = np.random.default_rng(6)
-    rows = [_acc("vicreg", f"gamma={g}", s, 0.9 + diff + noise * rng.normal(), gamma=g,
-                 model="linear") for g in (0.01, 1) for s in SEEDS]  # fmt: skip
-    rows.append({"data": "d", "method": "whitened", "seed": 0, "probe_test_accuracy": 0.9})
-    return {"alignment": rows}
+    rows = []
+    for method in ("vicreg", "vicreg_sq"):
+        for g in (0.01, 1):
+            for s in SEEDS:
+                ref = 0.9 + 0.02 * rng.normal()  # the whitened probe of draw s
+                rows.append(_acc(method, f"gamma={g}", s, ref + diff + noise * rng.normal(),
+                                 gamma=g, model="linear", k=32,
+                                 **({"ref_whitened_test_accuracy": ref} if per_run else {})))
+    if not per_run:
+        rows.append({"data": "d", "method": "whitened", "seed": 0, "probe_test_accuracy": 0.9})
+    tables = {"whitening": rows}
+    if angle is not None:
+        tables["whitening_subspace"] = [
+            run(method=m, hparams=f"gamma={g}", seed=s, gamma=g, model="linear", k=8,
+                angle_max_deg=(angle if g == 0.01 else 30.0) * (1 + 0.1 * s))
+            for m in ("vicreg", "vicreg_sq") for g in (0.01, 1) for s in SEEDS]  # fmt: skip
+    return tables
 
 
 def test_c14_tost_both_ways_and_straddling():
-    assert verdict("C14", _c14(0.0))["verdict"] == SUPPORTED
-    assert verdict("C14", _c14(-0.2))["verdict"] == NOT_SUPPORTED
-    assert verdict("C14", _c14(-0.05, noise=0.03))["verdict"] == INCONCLUSIVE
+    assert verdict("C14", _c14(0.0, angle=0.1))["verdict"] == SUPPORTED
+    assert verdict("C14", _c14(-0.2, angle=0.1))["verdict"] == NOT_SUPPORTED
+    assert verdict("C14", _c14(-0.05, noise=0.03, angle=0.1))["verdict"] == INCONCLUSIVE
+    row = verdict("C14", _c14(0.0, angle=0.1, per_run=False))  # a fixed reference row works
+    assert row["verdict"] == SUPPORTED and "reference fixed" in row["details"]
+
+
+def test_c14_subspace_limit_exact_rule():
+    """(b) only the smallest gamma is judged (the gamma = 1 runs sit at 30 deg)."""
+    assert verdict("C14", _c14(0.0, angle=0.1))["verdict"] == SUPPORTED
+    row = verdict("C14", _c14(0.0, angle=5.0))
+    assert row["verdict"] == NOT_SUPPORTED and "(b)" in row["details"]
+    tables = _c14(0.0, angle=5.0)
+    for r in tables["whitening_subspace"]:
+        r["converged"] = r["gamma"] != 0.01  # counterexamples unconverged: never read
+    row = verdict("C14", tables)  # (a) holds; (b) has no converged run at 0.01: INCONCLUSIVE
+    assert row["verdict"] == INCONCLUSIVE and row["n_unconverged"] == 2 * len(SEEDS)
+    assert "no converged run at the smallest gamma" in row["details"]
+    # without the K < D table the claim is not SUPPORTED on part (a) alone
+    del tables["whitening_subspace"]
+    assert verdict("C14", tables)["verdict"] == INCONCLUSIVE
 
 
 # ---------------------------------------------------------------- C17 cost model

@@ -1,5 +1,4 @@
-"""Claims on downstream probe accuracy: C11 (aligned*.csv), C12, C13, C14 (alignment.csv,
-low_data.csv).
+"""Claims on downstream probe accuracy: C11 (aligned*.csv) and C13 (low_data.csv).
 
 Hyperparameter selection never reads the test accuracy a verdict reads: where a claim picks a
 "best" cell, it picks per seed the (method, hyperparameters) cell with the highest
@@ -18,10 +17,7 @@ C11 aligned.csv + aligned_mlp.csv (G = label cliques), per (data, relation, mode
     accuracy, a free Z has no test rows), cross-entropy MLP (mlp); plus the exact rule
     ``all_below(sup_containment_deg, angle_deg)`` where the optimum contains the reference
     subspace (C11_EXACT; linear vicreg_sq only at equal class sizes).
-C12 alignment.csv, relations with g_alignment_labels < 0.9, per (data, relation, model).
-    arxiv: per rival r in (simclr, barlow_twins), ``greater_than(VICReg-small - r, 0)``, where
-    VICReg-small is selected within the lower half of the vicreg gamma grid and r within its
-    own grid. neurips: ``greater_than(best of {barlow_twins, VICReg-small} - best other, 0)``.
+C12 and C14: ``misaligned.py`` (it reuses the selection and pairing helpers below).
 C13 low_data.csv, two readings (``low_data.low_data_variants``): few source samples (N' < k,
     every label) and few labels (SSL on all N' = n_train images, m labels per class), each with
     the standardised, raw and kNN probe; per (reading, labels, data, N', relation, model,
@@ -29,8 +25,6 @@ C13 low_data.csv, two readings (``low_data.low_data_variants``): few source samp
     Theil-Sen; no selection). neurips: ``greater_than(best of {simclr, VICReg-large} - best
     other, 0)``, VICReg-large the upper half of the gamma grid, cells selected on the variant's
     own validation accuracy.
-C14 alignment.csv, linear model, vicreg / vicreg_sq at the smallest gamma of each (data,
-    relation, method): TOST ``equivalent(accuracy - whitened, 0, probe_gap)``.
 """
 
 from __future__ import annotations
@@ -47,7 +41,6 @@ from .evidence import (
     NoData,
     group_keys,
     hparams_of,
-    narrow,
     select,
 )
 from .inference import equivalent, greater_than, increasing
@@ -55,7 +48,6 @@ from .low_data import LOW_DATA_READINGS, low_data_variants
 from .stats import (
     fmt,
     group_label,
-    int_values,
 )
 from .tables import (
     ALIGNED,
@@ -298,29 +290,6 @@ def _paired_claim(ev: Evidence, keys: Sequence[str], thr: dict[str, float],
                   "of probe_test_accuracy, 0) (one-sided lower t bound)", lines)  # fmt: skip
 
 
-def eval_c12_arxiv(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
-    ev = trained_only(select(tables, "alignment", ["probe_test_accuracy"], cond=MISALIGNED_COND))
-
-    def contrasts(g: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
-        small = _gamma_half(g, "small")
-        return [(f"vicreg small gamma - {r}", small, g["method"] == r)
-                for r in ("simclr", "barlow_twins")]  # fmt: skip
-
-    return _paired_claim(ev, ("data", "relation", "model"), thr, contrasts,
-                         "VICReg (lower half of the gamma grid) minus each rival's selected cell")
-
-
-def eval_c12_neurips(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
-    ev = trained_only(select(tables, "alignment", ["probe_test_accuracy"], cond=MISALIGNED_COND))
-
-    def contrasts(g: pd.DataFrame) -> list[tuple[str, pd.Series, pd.Series]]:
-        winners = (g["method"] == "barlow_twins") | _gamma_half(g, "small")
-        return [("barlow_twins or vicreg small gamma - best other", winners, ~winners)]
-
-    return _paired_claim(ev, ("data", "relation", "model"), thr, contrasts,
-                         "best of {BarlowTwins, VICReg small gamma} minus the best other cell")
-
-
 LOW_DATA_KEYS = ("reading", "labels", "data", "n_samples", "relation", "model", "probe")
 
 
@@ -379,30 +348,3 @@ def eval_c13_neurips(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> 
                   "other cell, per (reading, labels, data, N', relation, model, probe): "
                   "greater_than(paired per-seed difference of probe_test_accuracy, 0) "
                   "(one-sided lower t bound)", lines)  # fmt: skip
-
-
-def eval_c14(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
-    ev = select(
-        tables, "alignment", ["probe_test_accuracy", "gamma"],
-        method=["vicreg", "vicreg_sq"], model="linear",
-    )  # fmt: skip
-    tests, lines, used = [], [], []
-    for key, g in ev.ok.groupby(["data", "relation", "method"], dropna=False):
-        ref = reference_rows(tables, "alignment", "whitened", key[0])
-        if ref.empty:
-            lines.append(f"{group_label(key)}: no whitened reference row in alignment.csv")
-            continue
-        small = g[g["gamma"] == g["gamma"].min()]
-        used.append(small)
-        acc = small.set_index("seed", drop=False) if "seed" in small else small
-        diff, how = versus_reference(acc, ref)
-        tests.append((group_label(key), equivalent(diff, 0.0, thr["probe_gap"], thr["alpha"],
-                                                   name="accuracy - whitened")))
-        lines.append(f"{group_label(key)}: gamma = {fmt(small['gamma'].iloc[0])}, k = "
-                     f"{int_values(small['k'])}; whitened {how}")  # fmt: skip
-    if not tests:
-        raise NoData("no data: no whitened reference rows for the linear vicreg runs")
-    ev = narrow(ev, pd.concat(used), ("data", "relation", "method", "gamma"))
-    return decide(ev, tests, "all", thr, f"TOST: equivalent(accuracy - whitened, 0, margin "
-                  f"{fmt(thr['probe_gap'])}), the (1 - 2 alpha) interval inside the margin",
-                  lines)  # fmt: skip

@@ -137,13 +137,17 @@ def select(
 
 
 def select_any(
-    tables: dict[str, pd.DataFrame], names: Sequence[str], columns: Sequence[str], **where: Any
+    tables: dict[str, pd.DataFrame],
+    names: Sequence[str],
+    columns: Sequence[str],
+    cond: Cond | None = None,
+    **where: Any,
 ) -> Evidence:
     """``select`` on each table and concatenate the ones that have evidence."""
     found, reasons, failed, unconverged = [], [], [], []
     for name in names:
         try:
-            found.append(select(tables, name, columns, **where))
+            found.append(select(tables, name, columns, cond=cond, **where))
         except NoData as exc:
             reasons.append(str(exc))
             failed.append(exc.failed)

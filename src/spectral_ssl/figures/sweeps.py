@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from ..claims import NoData, is_reference
 from ..claims.accuracy import selection_column
+from ..claims.misaligned import C12_TABLES
 from .layout import (
     Skip,
     drop_legends,
@@ -100,7 +101,9 @@ def fig_rank_vs_gamma(tables: dict[str, pd.DataFrame]) -> Figure:
 
 def fig_accuracy_vs_gamma(tables: dict[str, pd.DataFrame]) -> Figure:
     """Probe accuracy vs gamma; aligned vs misaligned relations; other methods as lines."""
-    table = need(tables, "alignment", ["method", "probe_test_accuracy"])
+    names = [n for n in ("alignment", *C12_TABLES) if n in tables] or ["misaligned_linear"]
+    table = pd.concat([need(tables, n, ["method", "probe_test_accuracy"]) for n in names],
+                      ignore_index=True)  # fmt: skip
     vic = table[(table["method"] == "vicreg")].dropna(subset=["gamma"])
     if vic.empty:
         raise Skip("alignment.csv has no vicreg gamma sweep")
@@ -129,7 +132,7 @@ def fig_accuracy_vs_gamma(tables: dict[str, pd.DataFrame]) -> Figure:
     drop_legends(axes)
     shared_legend(fig, handles)
     suptitle(fig, "Linear-probe accuracy vs \u03b3: aligned vs misaligned G", tables,
-             ["alignment"])  # fmt: skip
+             names)  # fmt: skip
     return fig
 
 
