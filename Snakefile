@@ -40,6 +40,7 @@ SEEDS = [int(s) for s in config["seeds"]]
 EXPERIMENTS = list(config["experiments"])
 RUNS = expand_grid(config)
 CLOSED_FORMS = closed_form_cells(RUNS)
+FAITHFULNESS = faithfulness_cells(RUNS)
 shell.prefix(f"set -euo pipefail; {cli_path_prefix(workflow)}")
 
 

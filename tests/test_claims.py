@@ -32,6 +32,7 @@ claims:
   probe_gap: 0.05
   exponent_tol: 0.35
   rank_rtol: 0.05
+  local_margin: 0.01
 """
 RELATIONS = {  # name: (components, label alignment, nuisance alignment, mean degree)
     "view_pairs": (300, 1.0, 0.25, 1.0),

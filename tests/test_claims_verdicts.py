@@ -12,7 +12,7 @@ from spectral_ssl.claims.registry import CLAIMS
 
 THR = {"alpha": 0.05, "angle_deg": 1.0, "loss_gap_rel": 1e-3, "sv_rel_error": 1e-2,
        "identity_rel": 1e-10, "probe_gap": 0.05, "exponent_tol": 0.35,
-       "rank_rtol": 0.05}  # fmt: skip
+       "rank_rtol": 0.05, "local_margin": 0.01}  # fmt: skip
 SEEDS = range(5)
 BY_ID = {c.id: c for c in CLAIMS}
 

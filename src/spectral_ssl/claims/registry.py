@@ -1,4 +1,4 @@
-"""Every claim C1-C17: statement, metric, threshold, figure, how it is measured, evaluator.
+"""Every claim C1-C18: statement, metric, threshold, figure, how it is measured, evaluator.
 
 The ``how`` text is the one-line operationalisation the report prints; the full rule is in the
 docstring of the family module (identities, agreement, rank, accuracy, cost).
@@ -16,6 +16,7 @@ from .accuracy import (
 )
 from .agreement import eval_c2, eval_c3, eval_c7, linear_angle_claim
 from .cost import eval_c17
+from .globality import eval_c18
 from .identities import identity_claim
 from .rank import eval_c4, eval_c5, eval_c16
 from .verdicts import (
@@ -156,5 +157,15 @@ CLAIMS: tuple[Claim, ...] = (
         "cost.png",
         "least squares over all repeats (not independent runs); value = the deciding slope",
         eval_c17,
+    ),
+    Claim(
+        "C18", "paper", "contrastive SimCLR is a global, non-contrastive VICReg a local embedding",
+        "paired per-data-seed differences of global_spearman (Spearman rho of embedding vs "
+        "geodesic distances) and trustworthiness, SimCLR vs each VICReg cell (global_local.csv)",
+        "global: lower bound (alpha = {alpha:g}) of SimCLR - VICReg > 0; local: lower bound of "
+        "VICReg - SimCLR > -{local_margin:g}; every contrast (Holm)", "global_vs_local.png",
+        "swiss roll with known isometric coordinates, kNN G, free Z (fp64 L-BFGS); methods "
+        "and references (LE, Isomap, MDS of G's geodesics, spectral contrastive) reported",
+        eval_c18,
     ),
 )  # fmt: skip

@@ -17,19 +17,22 @@ from ..errors import ArtifactError, ConfigError
 
 log = logging.getLogger(__name__)
 
-EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "low_data")
+EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "low_data", "global_local")
 TABLES = (*EXPERIMENTS, "optimal_trajectory", "cost", "identities")
 THRESHOLD_KEYS = (
     "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "exponent_tol",
-    "rank_rtol", "alpha",
+    "rank_rtol", "alpha", "local_margin",
 )  # fmt: skip
 REFERENCE_METHODS = ("supervised", "whitened")
 ALIGNED = 0.9  # g_alignment_labels at or above this: G is aligned with the labels
 
 
 def is_reference(method: Any) -> bool:
-    """Reference rows (probes on raw / whitened X, closed-form twins), not trained methods."""
-    return isinstance(method, str) and (method in REFERENCE_METHODS or method.startswith("twin:"))
+    """Reference rows (probes on raw / whitened X, closed-form twins, C18's ``ref:*``
+    embeddings), not trained methods."""
+    return isinstance(method, str) and (
+        method in REFERENCE_METHODS or method.startswith(("twin:", "ref:"))
+    )
 
 
 def read_table(metrics_dir: str | os.PathLike, name: str) -> pd.DataFrame | None:

@@ -96,6 +96,12 @@ def train_one(config, views, edges, weights, data, closed, context, run_dir: Pat
     save_text(run_dir / "log.csv", result.log.to_csv(index=False))
     metrics = run_metrics(config, result, arrays, views, edges, weights, closed,
                           data_seed=tags.get("data_seed"))  # fmt: skip
+    if context.get("faithfulness_neighbors") is not None:
+        from ..faithfulness import run_faithfulness
+
+        n = int(context["faithfulness_neighbors"])
+        metrics.update(run_faithfulness(arrays["z_views"], views, data[0] if data else None, n,
+                                        config.method), faithfulness_neighbors=n)  # fmt: skip
     save_json(run_dir / "metrics.json",
               {**tags, "run_dir": str(run_dir), **config_dict(config), **metrics,
                "relation_stats": context["relation_stats"], "status": "ok"})  # fmt: skip
