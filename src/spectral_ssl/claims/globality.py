@@ -67,9 +67,10 @@ def positions(rows: pd.DataFrame) -> list[str]:
     for key, (loc, glob) in centres.items():
         if key in refs or not refs:
             continue
-        near = min(refs, key=lambda r: np.hypot(refs[r][0] - loc, refs[r][1] - glob))
+        gap = {r: float(np.hypot(refs[r][0] - loc, refs[r][1] - glob)) for r in refs}
+        near = min(gap, key=gap.get)
         lines.append(f"{key[0]} {key[1]} sits nearest to {near[0]} in the (local, global) plane "
-                     f"(distance {fmt(float(np.hypot(refs[near][0] - loc, refs[near][1] - glob)))})")
+                     f"(distance {fmt(gap[near])})")  # fmt: skip
     return [f"(reported, not judged) {line}" for line in lines]
 
 

@@ -99,10 +99,9 @@ def cmd_faithfulness_references(args: argparse.Namespace) -> None:
     from ..data import load_dataset
     from ..faithfulness import reference_rows
     from ..io import save_json
+    from ..provenance import now
     from ..relations import load_relation
     from ..views import load_views
-
-    from ..provenance import now
 
     started = now()
     views = load_views(args.views)

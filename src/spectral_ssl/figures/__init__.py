@@ -12,6 +12,7 @@ on ``matplotlib.figure.Figure`` objects (no pyplot state) and written atomically
     relations   relation graph statistics                 cost     loss cost vs N and K
     agreement   learned vs closed form (angles, singular values, linear W, twin table)
     sweeps      rank / accuracy vs gamma, low data
+    globality   C18: local vs global faithfulness of methods and references
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .agreement import (
     fig_singular_values,
 )
 from .cost import fig_cost
+from .globality import fig_global_vs_local
 from .layout import Skip, save_figure
 from .relations import fig_relations
 from .style import LABELS, METHODS, colours, data_key, label, set_style
@@ -50,6 +52,7 @@ FIGURES: dict[str, Callable[[dict[str, pd.DataFrame]], Figure]] = {
     "cost": fig_cost,
     "correspondences": fig_correspondences,
     "linear_angles": fig_linear_angles,
+    "global_vs_local": fig_global_vs_local,
 }
 
 
