@@ -116,6 +116,15 @@ def test_reference_rows_and_source_averaging():
                                   np.arange(views.n_samples))  # fmt: skip
 
 
+def test_disconnected_g_leaves_mds_of_geodesics_empty_with_the_reason():
+    train, views, _ = _swiss()
+    edges = knn_graph(views.x, 1)  # many components
+    rows = {r["method"]: r for r in F.reference_rows(views, train, edges, 2, 8, {})}
+    assert np.isnan(rows["ref:mds_geodesic"]["global_spearman"])
+    assert "disconnected" in rows["ref:mds_geodesic"]["note"]
+    assert np.isfinite(rows["ref:isomap"]["global_spearman"])
+
+
 def test_simclr_rows_are_scored_on_the_sphere_its_loss_sees():
     train, views, _ = _swiss()
     z = RNG.normal(size=(views.x.shape[0], 3))

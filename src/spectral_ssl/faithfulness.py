@@ -145,17 +145,22 @@ def mds_of_distances(dist: np.ndarray, k: int) -> np.ndarray:
 
 def reference_embeddings(
     x: Any, edges: np.ndarray, n_nodes: int, k: int, n_neighbors: int
-) -> dict[str, np.ndarray]:
-    """Each reference of ``REFERENCES`` on the view rows x and G (N x k each)."""
+) -> dict[str, np.ndarray | str]:
+    """Each reference of ``REFERENCES`` on the view rows x and G (N x k each), or the reason it
+    is undefined on this G (MDS of G's geodesics on a disconnected G)."""
     from sklearn.manifold import Isomap
 
     from . import closed_form
 
     x = np.asarray(x, dtype=np.float64)
+    try:
+        mds: np.ndarray | str = mds_of_distances(geodesic_distances(x, edges, n_nodes), k)
+    except DataError as exc:
+        mds = str(exc)
     return {
         "laplacian_eigenmaps": closed_form.laplacian_eigenmaps(edges, n_nodes, k),
         "isomap": Isomap(n_neighbors=n_neighbors, n_components=k).fit_transform(x),
-        "mds_geodesic": mds_of_distances(geodesic_distances(x, edges, n_nodes), k),
+        "mds_geodesic": mds,
         "spectral_contrastive": closed_form.compute(
             "spectral_contrastive", None, edges, n_nodes, k
         ).embedding,
@@ -169,7 +174,10 @@ def reference_rows(
     n_nodes = views.x.shape[0]
     rows = []
     for name, z in reference_embeddings(views.x, edges, n_nodes, k, n_neighbors).items():
-        metrics = run_faithfulness(z, views, train, n_neighbors)
-        rows.append({**tags, "method": f"{REFERENCE_PREFIX}{name}", "model": "free", "k": k,
-                     "faithfulness_neighbors": n_neighbors, **metrics})  # fmt: skip
+        row = {**tags, "method": f"{REFERENCE_PREFIX}{name}", "model": "free", "k": k,
+               "faithfulness_neighbors": n_neighbors}  # fmt: skip
+        if isinstance(z, str):  # undefined on this G: an empty row that says why
+            rows.append({**row, **dict.fromkeys(METRICS, float("nan")), "note": z})
+        else:
+            rows.append({**row, **run_faithfulness(z, views, train, n_neighbors)})
     return rows
