@@ -32,7 +32,8 @@ def fig_global_vs_local(tables: dict[str, pd.DataFrame]) -> Figure:
     """One panel per (data, relation): x = local, y = global faithfulness; a point per method
     cell (converged runs) and reference, bars = 95% t intervals over data seeds."""
     rows = need(tables, "global_local", ["method", LOCAL, GLOBAL])
-    rows = rows[converged_flags(rows).fillna(True).to_numpy(bool)]  # references: not recorded
+    keep = converged_flags(rows).fillna(True).to_numpy(bool)  # references: not recorded
+    unconverged, rows = int((~keep).sum()), rows[keep]
     groups = list(rows.groupby(["data", "relation"], sort=True))
     fig, axes = new_figure(1, len(groups), (4.6, 4.2))
     palette = colours()
@@ -54,6 +55,7 @@ def fig_global_vs_local(tables: dict[str, pd.DataFrame]) -> Figure:
         ax.set(xlabel=AXES[LOCAL], ylabel=AXES[GLOBAL], title=panel_name(key))
     handles, labels_ = axes.flat[0].get_legend_handles_labels()
     fig.legend(handles, labels_, loc="outside right center", title="method / reference")
-    suptitle(fig, "C18: global (up) vs local (right) faithfulness to the manifold", tables,
-             ["global_local"])  # fmt: skip
+    note = f" ({unconverged} unconverged runs not shown)" if unconverged else ""
+    suptitle(fig, f"C18: global (up) vs local (right) faithfulness to the manifold{note}",
+             tables, ["global_local"])  # fmt: skip
     return fig
