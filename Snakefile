@@ -41,6 +41,7 @@ EXPERIMENTS = list(config["experiments"])
 RUNS = expand_grid(config)
 CLOSED_FORMS = closed_form_cells(RUNS)
 SUPERVISED = supervised_cells(RUNS)
+FAITHFULNESS = faithfulness_cells(RUNS)
 shell.prefix(f"set -euo pipefail; {cli_path_prefix(workflow)}")
 
 

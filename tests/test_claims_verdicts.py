@@ -14,7 +14,7 @@ from spectral_ssl.claims.report import prepare_tables
 
 THR = {"alpha": 0.05, "angle_deg": 1.0, "loss_gap_rel": 1e-3, "sv_rel_error": 1e-2,
        "identity_rel": 1e-10, "probe_gap": 0.05, "lead_share_min": 0.5,
-       "rank_rtol": 0.05, "gap_rel_min": 0.01}  # fmt: skip
+       "rank_rtol": 0.05, "gap_rel_min": 0.01, "local_margin": 0.01}  # fmt: skip
 SEEDS = range(5)
 BY_ID = {c.id: c for c in CLAIMS}
 

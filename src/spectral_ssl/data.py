@@ -10,7 +10,9 @@ relation graph G can be built to agree with the task (views, labels) or with the
   class c and nuisance a independent and uniform, and the class and nuisance prototypes in two
   orthogonal subspaces of R^dim.
 - ``swiss_roll``: scikit-learn's swiss roll; y = quantile bin of the roll parameter t,
-  nuisance = quantile bin of the height coordinate x[:, 1].
+  nuisance = quantile bin of the height coordinate x[:, 1]; ``manifold`` = its isometric
+  intrinsic coordinates (arc length s(t) = (t sqrt(1 + t^2) + asinh t) / 2 along the roll,
+  noise-free height), in which the roll's geodesic distances are Euclidean.
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ class Dataset:
     nuisance: np.ndarray
     nuisance_directions: np.ndarray | None = None
     image_shape: tuple[int, int] | None = None
+    manifold: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         x = check_features(self.x, f"{self.name}.x")
@@ -99,6 +102,11 @@ class Dataset:
                     f"{self.name}.image_shape {self.image_shape} does not match {dim} features"
                 )
             object.__setattr__(self, "image_shape", shape)
+        if self.manifold is not None:
+            coords = check_features(self.manifold, f"{self.name}.manifold")
+            if coords.shape[0] != n:
+                raise DataError(f"{self.name}.manifold must have {n} rows, got {coords.shape}")
+            object.__setattr__(self, "manifold", coords)
 
     @property
     def n_samples(self) -> int:
@@ -115,7 +123,9 @@ class Dataset:
     def take(self, index: np.ndarray) -> Dataset:
         """The rows ``index`` of this dataset (same name, directions and image shape)."""
         index = np.asarray(index, dtype=np.int64)
-        return replace(self, x=self.x[index], y=self.y[index], nuisance=self.nuisance[index])
+        coords = None if self.manifold is None else self.manifold[index]
+        return replace(self, x=self.x[index], y=self.y[index], nuisance=self.nuisance[index],
+                       manifold=coords)  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------------
@@ -228,11 +238,14 @@ def _make_swiss_roll(
     if n_samples < n_classes:
         raise ConfigError(f"n_samples ({n_samples}) must be >= n_classes ({n_classes})")
     x, t = make_swiss_roll(n_samples=n_samples, noise=noise, random_state=seed)
+    clean, _ = make_swiss_roll(n_samples=n_samples, noise=0.0, random_state=seed)  # same t, h
+    arc = 0.5 * (t * np.sqrt(1.0 + t**2) + np.arcsinh(t))  # arc length of (t cos t, t sin t)
     return Dataset(
         name="swiss_roll",
         x=x,
         y=_quantile_bins(t, n_classes),
         nuisance=_quantile_bins(x[:, 1], n_nuisance),
+        manifold=np.column_stack([arc, clean[:, 1]]),
     )
 
 
@@ -352,6 +365,8 @@ def save_dataset(path: str | os.PathLike, train: Dataset, test: Dataset) -> None
         arrays["nuisance_directions"] = train.nuisance_directions
     if train.image_shape is not None:
         arrays["image_shape"] = np.array(train.image_shape, dtype=np.int64)
+    if train.manifold is not None and test.manifold is not None:
+        arrays.update(manifold_train=train.manifold, manifold_test=test.manifold)
     save_npz(path, **arrays)
 
 
@@ -373,6 +388,7 @@ def load_dataset(path: str | os.PathLike) -> tuple[Dataset, Dataset]:
                 nuisance=arrays[f"nuisance_{p}"],
                 nuisance_directions=directions,
                 image_shape=shape,
+                manifold=arrays.get(f"manifold_{p}"),
             )
             for p in _PARTS
         )

@@ -331,8 +331,11 @@ def collect(paths: Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def is_reference(method: Any) -> bool:
-    """A reference row (probe on raw / whitened X, closed-form twin), not a trained run."""
-    return isinstance(method, str) and (method in REFERENCE_METHODS or method.startswith("twin:"))
+    """A reference row (probe on raw / whitened X, closed-form twin, C18's ``ref:*``
+    embeddings), not a trained run."""
+    return isinstance(method, str) and (
+        method in REFERENCE_METHODS or method.startswith(("twin:", "ref:"))
+    )
 
 
 def attach_references(table: pd.DataFrame) -> pd.DataFrame:

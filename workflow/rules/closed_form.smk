@@ -30,3 +30,30 @@ rule closed_form:
         "OMP_NUM_THREADS={threads} spectral-ssl closed-form --views {input.views} "
         "--relation {input.relation} --data {input.data} {params.args} "
         "--summary {output.summary} --out {output.npz} > {log} 2>&1"
+
+
+rule faithfulness_references:
+    """C18 references on data seed {seed}'s views and G: LE, Isomap, MDS of G's geodesics and the
+    spectral contrastive closed form, each scored for local and global faithfulness."""
+    input:
+        views="results/views/{data}/seed{seed}.npz",
+        relation="results/relations/{data}/seed{seed}/{relation}.npz",
+        data=dataset_of,
+    output:
+        json="results/faithfulness/{data}/{relation}/k{k}/seed{seed}.json",
+        provenance="results/faithfulness/{data}/{relation}/k{k}/seed{seed}.provenance.json",
+    params:
+        args=faithfulness_args,
+    log:
+        "results/logs/faithfulness/{data}/{relation}/k{k}/seed{seed}.log",
+    benchmark:
+        "results/benchmarks/faithfulness/{data}/{relation}/k{k}/seed{seed}.tsv"
+    resources:
+        gpu=0,
+    conda:
+        "../envs/spectral-ssl.yaml"
+    threads: 1
+    shell:
+        "OMP_NUM_THREADS={threads} MKL_NUM_THREADS={threads} spectral-ssl "
+        "faithfulness-references --views {input.views} --relation {input.relation} "
+        "--data {input.data} {params.args} --out {output.json} > {log} 2>&1"

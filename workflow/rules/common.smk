@@ -76,6 +76,13 @@ def config_semantic_errors(cfg):
                         f"  config key experiments.{name}.{field}: '{item}' is not defined "
                         f"under the top-level '{field}' (defined: {sorted(defined)})"
                     )
+        if exp.get("faithfulness") and (
+            set(exp.get("models", [])) != {"free"} or set(exp.get("datasets", [])) - {"swiss_roll"}
+        ):
+            out.append(
+                f"  config key experiments.{name}.faithfulness: scores a free Z against manifold "
+                "coordinates; needs models: [free] and datasets with coordinates (swiss_roll)"
+            )
         t = {**cfg.get("training", {}), **exp.get("training", {})}
         if t.get("optimizer") == "lbfgs" and t.get("lr_schedule", "constant") != "constant":
             out.append(
@@ -165,6 +172,7 @@ def expand_grid(cfg):
                     resample=exp.get("data", "resample") == "resample",
                     seeds=experiment_seeds(cfg, name),
                     probes=exp.get("probes") or {},
+                    faithfulness=(exp.get("faithfulness") or {}).get("n_neighbors"),
                 )
                 runs[run_key(run)] = run
     return runs
@@ -217,6 +225,19 @@ def closed_form_key(run):
 
 def run_of(wc):
     return RUNS[(wc.experiment, wc.data, wc.relation, wc.model, wc.method, wc.hparams)]
+
+
+def faithfulness_cells(runs):
+    """C18 reference cells: (data, relation, k) -> n_neighbors, for experiments that score it."""
+    return {
+        (run["data"], run["relation"], run["training"]["k"]): run["faithfulness"]
+        for run in runs.values()
+        if run["faithfulness"] is not None
+    }
+
+
+def faithfulness_path(data, relation, k, seed):
+    return f"results/faithfulness/{data}/{relation}/k{k}/seed{seed}.json"
 
 
 def data_seed_of(run, seed):
@@ -354,12 +375,19 @@ def collect_inputs(wc):
         if run["supervised"]
         for seed in data_seeds(run)
     }
+    references = {
+        faithfulness_path(run["data"], run["relation"], run["training"]["k"], seed)
+        for run in runs
+        if run["faithfulness"] is not None
+        for seed in data_seeds(run)
+    }
     return {
         "runs": [
             f"{run_dir(run)}/seed{seed}/metrics.json" for run in runs for seed in run["seeds"]
         ],
         "closed_forms": sorted(closed),
         "baselines": sorted(baselines),
+        "references": sorted(references),
     }
 
 
@@ -420,6 +448,7 @@ def train_args(wc):
         probe_args(run["probes"]),
         f"--tag experiment={run['experiment']}",
         run_tags(run),
+        "" if run["faithfulness"] is None else f"--faithfulness-neighbors {run['faithfulness']}",
     )
 
 
@@ -460,6 +489,15 @@ def closed_form_args(wc):
         pairs("--hparam", run["hparams"]),
         f"--model {run['model']} --k {wc.k} --seed {wc.seed}",
         run_tags(run),
+    )
+
+
+def faithfulness_args(wc):
+    n = FAITHFULNESS[(wc.data, wc.relation, int(wc.k))]
+    return join(
+        f"--k {wc.k} --n-neighbors {n} --seed {wc.seed}",
+        f"--tag data={wc.data} --tag dataset={parse_data_id(wc.data)[0]}",
+        f"--tag relation={wc.relation} --tag hparams=default",
     )
 
 

@@ -13,6 +13,7 @@ FIGURES = {
     "low_data": "Low data",
     "cost": "Cost",
     "accuracy_vs_alignment": "Alignment",
+    "global_vs_local": "Global vs local",
 }
 
 

@@ -70,7 +70,7 @@ rule collect:
     threads: 1
     shell:
         "spectral-ssl collect --out {output.table} --trajectory-out {output.trajectory} "
-        "{input.runs} {input.closed_forms} {input.baselines} > {log} 2>&1"
+        "{input.runs} {input.closed_forms} {input.baselines} {input.references} > {log} 2>&1"
 
 
 rule cost:

@@ -1,4 +1,4 @@
-"""Claims report: one computed verdict per claim (C1-C17, C20) from the metric tables.
+"""Claims report: one computed verdict per claim (C1-C18, C20) from the metric tables.
 
 tables      metric tables and verdict thresholds (config.yaml ``claims:``)
 evidence    the rows a claim uses (select / select_any), failed / unconverged runs, globs

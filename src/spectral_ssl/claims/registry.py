@@ -1,4 +1,4 @@
-"""Every claim C1-C17 and C20: statement, metric, threshold, figure, how it is measured, evaluator.
+"""Every claim C1-C18 and C20: statement, metric, threshold, figure, how it is measured, evaluator.
 
 The ``how`` text is the one-line operationalisation the report prints; the full rule is in the
 docstring of the family module (identities, agreement, rank, accuracy, cost).
@@ -14,6 +14,7 @@ from .accuracy import (
 from .agreement import eval_c2, eval_c3, eval_c7, eval_c9, linear_angle_claim
 from .cost import eval_c17
 from .dose import eval_c20
+from .globality import eval_c18
 from .identities import identity_claim
 from .misaligned import eval_c12_arxiv, eval_c12_neurips, eval_c14
 from .rank import eval_c4, eval_c5, eval_c16
@@ -178,6 +179,16 @@ CLAIMS: tuple[Claim, ...] = (
         "cost.png",
         "independent repeats (a fresh random Z each); value = the deciding leading coefficient",
         eval_c17,
+    ),
+    Claim(
+        "C18", "paper", "contrastive SimCLR is a global, non-contrastive VICReg a local embedding",
+        "paired per-data-seed differences of global_spearman (Spearman rho of embedding vs "
+        "geodesic distances) and trustworthiness, SimCLR vs each VICReg cell (global_local.csv)",
+        "global: lower bound (alpha = {alpha:g}) of SimCLR - VICReg > 0; local: lower bound of "
+        "VICReg - SimCLR > -{local_margin:g}; every contrast (Holm)", "global_vs_local.png",
+        "swiss roll with known isometric coordinates, kNN G, free Z (fp64 L-BFGS); methods "
+        "and references (LE, Isomap, MDS of G's geodesics, spectral contrastive) reported",
+        eval_c18,
     ),
     Claim(
         "C20", "paper", "G drives downstream quality: accuracy falls as nuisance edges replace "

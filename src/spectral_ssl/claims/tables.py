@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 EXPERIMENTS = (
     "optimal", "linear", "rank", "cliques", "alignment", "aligned", "aligned_mlp",  # C2-C11
     "misaligned_linear", "misaligned_linear_digits", "misaligned_mlp",  # C12
-    "low_data", "whitening", "whitening_subspace", "dose",  # C13, C14, C20
+    "low_data", "whitening", "whitening_subspace", "global_local", "dose",  # C13, C14, C18, C20
 )  # fmt: skip
 TABLES = (*EXPERIMENTS, "optimal_trajectory", "cliques_trajectory", "cost", "identities")
 THRESHOLD_KEYS = (
@@ -32,8 +32,11 @@ ALIGNED = 0.9  # g_alignment_labels at or above this: G is aligned with the labe
 
 
 def is_reference(method: Any) -> bool:
-    """Reference rows (probes on raw / whitened X, closed-form twins), not trained methods."""
-    return isinstance(method, str) and (method in REFERENCE_METHODS or method.startswith("twin:"))
+    """Reference rows (probes on raw / whitened X, closed-form twins, C18's ``ref:*``
+    embeddings), not trained methods."""
+    return isinstance(method, str) and (
+        method in REFERENCE_METHODS or method.startswith(("twin:", "ref:"))
+    )
 
 
 def read_table(metrics_dir: str | os.PathLike, name: str) -> pd.DataFrame | None:

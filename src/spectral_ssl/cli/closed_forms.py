@@ -117,8 +117,33 @@ def cmd_supervised_reference(args: argparse.Namespace) -> None:
             "seed": args.seed, "tags": tags}, provenance_path(args.out), started=started)
 
 
+def cmd_faithfulness_references(args: argparse.Namespace) -> None:
+    """C18's references on one data seed's views and G: local / global faithfulness (JSON rows)."""
+    from ..data import load_dataset
+    from ..faithfulness import reference_rows
+    from ..io import save_json
+    from ..provenance import now
+    from ..relations import load_relation
+    from ..views import load_views
+
+    started = now()
+    views = load_views(args.views)
+    edges, n_nodes, _ = load_relation(args.relation)
+    if n_nodes != views.x.shape[0]:
+        raise ConfigError(f"{args.relation} has {n_nodes} nodes but {args.views} has "
+                          f"{views.x.shape[0]} rows")  # fmt: skip
+    train_ds, _ = load_dataset(args.data)
+    tags = {**parse_pairs(args.tag, "--tag"), "seed": args.seed, "data_seed": args.seed}
+    rows = reference_rows(views, train_ds, edges, args.k, args.n_neighbors, tags)
+    save_json(args.out, [{**row, "status": "ok"} for row in rows])
+    record([args.out], [args.views, args.relation, args.data],
+           {"step": "faithfulness-references", "seed": args.seed, "k": args.k,
+            "n_neighbors": args.n_neighbors, "tags": tags},
+           provenance_path(args.out), started=started)  # fmt: skip
+
+
 def register(add: AddCommand) -> None:
-    """The parsers of closed-form, baseline, supervised-reference."""
+    """The parsers of closed-form, baseline, supervised-reference, faithfulness-references."""
     p = add("closed-form", cmd_closed_form, "closed-form optimum (Z* or W*) for a method and G")
     p.add_argument("--views", required=True)
     p.add_argument("--relation", required=True)
@@ -164,3 +189,15 @@ def register(add: AddCommand) -> None:
     p.add_argument("--tag", action="append", metavar="KEY=VALUE")
     p.add_argument("--out", required=True, help="JSON rows")
     p.add_argument("--out-npz", required=True, help="lda_basis, indicators")
+    p = add("faithfulness-references", cmd_faithfulness_references,
+            "C18 references (LE, Isomap, MDS of G's geodesics, spectral contrastive): local and "
+            "global faithfulness to the manifold (JSON)")  # fmt: skip
+    p.add_argument("--views", required=True)
+    p.add_argument("--relation", required=True)
+    p.add_argument("--data", required=True, help="dataset .npz with manifold coordinates")
+    p.add_argument("--k", type=int, required=True, help="embedding dimension of the references")
+    p.add_argument("--n-neighbors", type=int, default=10,
+                   help="neighbourhood size of the local metrics and of Isomap's graph")
+    p.add_argument("--seed", type=int, default=0, help="data seed of the inputs")
+    p.add_argument("--tag", action="append", metavar="KEY=VALUE")
+    p.add_argument("--out", required=True)

@@ -102,6 +102,12 @@ def train_one(config, views, edges, weights, data, closed, context, run_dir: Pat
 
         metrics.update(reference_angle_metrics(config.model, arrays,
                                                context["supervised_reference"]))  # fmt: skip
+    if context.get("faithfulness_neighbors") is not None:
+        from ..faithfulness import run_faithfulness
+
+        n = int(context["faithfulness_neighbors"])
+        metrics.update(run_faithfulness(arrays["z_views"], views, data[0] if data else None, n,
+                                        config.method), faithfulness_neighbors=n)  # fmt: skip
     save_json(run_dir / "metrics.json",
               {**tags, "run_dir": str(run_dir), **config_dict(config), **metrics,
                "relation_stats": context["relation_stats"], "status": "ok"})  # fmt: skip

@@ -46,6 +46,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         conv_grad_rtol=args.conv_grad_rtol,
     )
     base.validate()
+    if args.faithfulness_neighbors is not None and not args.data:
+        raise ConfigError("--faithfulness-neighbors needs --data (the manifold coordinates)")
     inputs = {name: getattr(args, name) for name in SEED_INPUTS if getattr(args, name)}
     templated = any(SEED in path for path in inputs.values())
     if templated and args.data_seed is not None:
@@ -74,6 +76,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             "relation_stats": read_relation_stats(paths.get("relation_stats")),
             "inputs": [paths[name] for name in SEED_INPUTS if name in paths],
             "probes": probes,
+            "faithfulness_neighbors": args.faithfulness_neighbors,
         }
         prepared.append((seed, views, edges, weights, data, closed, context))
     for seed, views, edges, weights, data, closed, context in prepared:
@@ -200,6 +203,9 @@ def register(add: AddCommand) -> None:
                    help="also every probe on M labelled rows per class, drawn from the data "
                         "seed (probes.few_label_metrics)")  # fmt: skip
     p.add_argument("--tag", action="append", metavar="KEY=VALUE", help="label kept in metrics")
+    p.add_argument("--faithfulness-neighbors", type=int, default=None,
+                   help="also score Z's local / global faithfulness to the dataset's manifold "
+                        "coordinates with this many neighbours (C18)")  # fmt: skip
     p.add_argument("--out-dir", required=True, help="run folder; may contain {seed}")
     p = add("evaluate", cmd_evaluate, "probe accuracy, ranks and final loss of a run (JSON)")
     p.add_argument("--run-dir", required=True)

@@ -13,6 +13,7 @@ on ``matplotlib.figure.Figure`` objects (no pyplot state) and written atomically
     agreement   learned vs closed form (angles, singular values, linear W, twin table)
     sweeps      rank / accuracy vs gamma, low data
     dose        probe accuracy vs the measured alignment of G_p (C20)
+    globality   C18: local vs global faithfulness of methods and references
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from .agreement import (
 )
 from .cost import fig_cost
 from .dose import fig_accuracy_vs_alignment
+from .globality import fig_global_vs_local
 from .layout import Skip, save_figure
 from .relations import fig_relations
 from .style import LABELS, METHODS, colours, data_key, label, set_style
@@ -53,6 +55,7 @@ FIGURES: dict[str, Callable[[dict[str, pd.DataFrame]], Figure]] = {
     "correspondences": fig_correspondences,
     "linear_angles": fig_linear_angles,
     "accuracy_vs_alignment": fig_accuracy_vs_alignment,
+    "global_vs_local": fig_global_vs_local,
 }
 
 
