@@ -155,6 +155,10 @@ def run_metrics(
             metrics[f"final_{column}"] = float(last[column])
     if closed is not None:
         metrics.update(_closed_form_metrics(config, result, arrays, edges, weights, closed))
+    graph = getattr(result, "graph", None)
+    if graph is not None:  # nnclr: the refresh record of G_t (first / last, and every refresh)
+        metrics.update(graph.summary())
+        metrics["trajectory"] = [*metrics.get("trajectory", []), *graph.history]
     return metrics
 
 

@@ -100,6 +100,16 @@ METHODS: dict[str, Method] = {
             twins={"free": "spectral_contrastive", "linear": "spectral_contrastive_linear"},
             exact_twin=True,
         ),
+        Method(
+            "nnclr",
+            "nnclr_loss",
+            {"tau": 0.5, "m": 1, "refresh_every": 10},
+            label="NNCLR",
+            kind="global",
+            # SimCLR's twins on the *given* G; the trained G_t evolves (nearest_neighbour_graph)
+            twins={"free": "components", "linear": "spectral_contrastive_linear"},
+            positive=("tau", "m", "refresh_every"),
+        ),
     )
 }
 METHOD_NAMES: tuple[str, ...] = tuple(METHODS)
