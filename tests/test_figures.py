@@ -57,7 +57,7 @@ def test_every_figure_written(metrics: Path, tmp_path: Path) -> None:
 def test_missing_tables_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     metrics = write_tables(tmp_path / "metrics", skip=tuple(
         n for n in ("optimal", "optimal_trajectory", "linear", "rank", "alignment", "low_data",
-                    "cost")))  # fmt: skip
+                    "cost", "nnclr", "nnclr_trajectory")))  # fmt: skip
     with caplog.at_level(logging.WARNING, logger="spectral_ssl.figures"):
         paths = main_figures(metrics, tmp_path / "figures")
     assert [p.name for p in paths] == ["correspondences.png", "correspondences.pdf"]

@@ -2,7 +2,7 @@
 
     zn_i    = z_i / ||z_i||                                   (rows of Z of every training row)
     s_ij    = <zn_i, zn_j>                                     (cosine similarity)
-    N_m(i)  = the m rows j of *other* source samples with the largest s_ij (ties: smaller j)
+    N_m(i)  = the m rows j of *other* source samples with the largest s_ij
     G_t     = symmetrise(G  u  {(i, j) : j in N_m(i)})         (unweighted)
 
 G_t is recomputed at steps 0, r, 2r, ... (r = ``refresh_every``) from Z of all training rows
@@ -32,7 +32,10 @@ BLOCK_ROWS = 1024  # rows of the similarity matrix held at once (BLOCK_ROWS x N 
 
 
 def nearest_neighbours(z: np.ndarray, m: int, source: np.ndarray | None = None) -> np.ndarray:
-    """(N, m) indices: row i's m most cosine-similar rows of other sources (ties: smaller j)."""
+    """(N, m) indices: row i's m most cosine-similar rows of other sources, most similar first.
+
+    Deterministic; among rows tied at the m-th similarity ``np.argpartition`` picks (for
+    continuous data ties have probability 0)."""
     z = np.asarray(z, dtype=np.float64)
     n = z.shape[0]
     source = np.arange(n) if source is None else np.asarray(source)
@@ -45,14 +48,14 @@ def nearest_neighbours(z: np.ndarray, m: int, source: np.ndarray | None = None) 
     norms = np.linalg.norm(z, axis=1, keepdims=True)
     zn = z / np.where(norms > 0, norms, 1.0)
     out = np.empty((n, m), dtype=np.int64)
-    cols = np.arange(n)
     for lo in range(0, n, BLOCK_ROWS):
         hi = min(lo + BLOCK_ROWS, n)
         s = zn[lo:hi] @ zn.T
         s[source[lo:hi, None] == source[None, :]] = -np.inf  # self and the other views
-        # lexsort: last key first -> by -s, then by column index (deterministic ties)
-        order = np.lexsort((np.broadcast_to(cols, s.shape), -s), axis=1)
-        out[lo:hi] = order[:, :m]
+        top = np.argpartition(-s, m - 1, axis=1)[:, :m]  # the m largest, unordered
+        top_s = np.take_along_axis(s, top, axis=1)
+        order = np.lexsort((top, -top_s), axis=1)  # by -s, then by column index
+        out[lo:hi] = np.take_along_axis(top, order, axis=1)
     return out
 
 

@@ -12,6 +12,7 @@ FIGURES = {
     "accuracy_vs_gamma": "Alignment",
     "low_data": "Low data",
     "cost": "Cost",
+    "nnclr_alignment": "NNCLR",
 }
 
 

@@ -1,4 +1,4 @@
-"""Every claim C1-C17: statement, metric, threshold, figure, how it is measured, evaluator.
+"""Every claim (C1-C17, C19): statement, metric, threshold, figure, how it is measured, evaluator.
 
 The ``how`` text is the one-line operationalisation the report prints; the full rule is in the
 docstring of the family module (identities, agreement, rank, accuracy, cost).
@@ -17,6 +17,7 @@ from .accuracy import (
 from .agreement import eval_c2, eval_c3, eval_c7, linear_angle_claim
 from .cost import eval_c17
 from .identities import identity_claim
+from .neighbours import eval_c19
 from .rank import eval_c4, eval_c5, eval_c16
 from .verdicts import (
     Claim,
@@ -156,5 +157,14 @@ CLAIMS: tuple[Claim, ...] = (
         "cost.png",
         "least squares over all repeats (not independent runs); value = the deciding slope",
         eval_c17,
+    ),
+    Claim(
+        "C19", "paper", "SimCLR and NNCLR differ only in G: NNCLR's G_t = view pairs u nearest "
+        "neighbours in the current embedding, rebuilt during training",
+        "alignment of G_t's neighbour edges with the labels, last - first refresh, per seed, "
+        "selected nnclr cell (nnclr.csv); probe accuracy nnclr - simclr reported",
+        "lower bound (alpha = {alpha:g}) > 0 in every (data, model) group (Holm)",
+        "nnclr_alignment.png",
+        "per (data, model), view-pairs G; cells selected per seed on validation", eval_c19,
     ),
 )  # fmt: skip

@@ -17,8 +17,8 @@ from ..errors import ArtifactError, ConfigError
 
 log = logging.getLogger(__name__)
 
-EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "low_data")
-TABLES = (*EXPERIMENTS, "optimal_trajectory", "cost", "identities")
+EXPERIMENTS = ("optimal", "linear", "rank", "alignment", "low_data", "nnclr")
+TABLES = (*EXPERIMENTS, "optimal_trajectory", "nnclr_trajectory", "cost", "identities")
 THRESHOLD_KEYS = (
     "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "exponent_tol",
     "rank_rtol", "alpha",

@@ -11,7 +11,7 @@ on ``matplotlib.figure.Figure`` objects (no pyplot state) and written atomically
     style       theme, colours, labels, legend order      layout   Skip, checks, legends, saving
     relations   relation graph statistics                 cost     loss cost vs N and K
     agreement   learned vs closed form (angles, singular values, linear W, twin table)
-    sweeps      rank / accuracy vs gamma, low data
+    sweeps      rank / accuracy vs gamma, low data   neighbours  NNCLR's G_t alignment (C19)
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from .agreement import (
 )
 from .cost import fig_cost
 from .layout import Skip, save_figure
+from .neighbours import fig_nnclr_alignment
 from .relations import fig_relations
 from .style import LABELS, METHODS, colours, data_key, label, set_style
 from .sweeps import fig_accuracy_vs_gamma, fig_low_data, fig_rank_vs_gamma
@@ -50,6 +51,7 @@ FIGURES: dict[str, Callable[[dict[str, pd.DataFrame]], Figure]] = {
     "cost": fig_cost,
     "correspondences": fig_correspondences,
     "linear_angles": fig_linear_angles,
+    "nnclr_alignment": fig_nnclr_alignment,
 }
 
 
