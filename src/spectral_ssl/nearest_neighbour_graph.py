@@ -123,8 +123,8 @@ def for_method(
     labels: np.ndarray | None,
     weights: np.ndarray | None,
 ) -> NeighbourGraph | None:
-    """The evolving graph of a method with ``m`` and ``refresh_every`` (nnclr), else None."""
-    if not {"m", "refresh_every"} <= set(hp):
+    """The evolving graph of a method whose registry entry says ``neighbour_graph``, else None."""
+    if not getattr(method, "neighbour_graph", False):
         return None
     if weights is not None:
         raise ConfigError(f"{method.name} builds an unweighted G_t; the given G has weights")
