@@ -26,7 +26,6 @@ from .accuracy import (
     select_per_seed,
     selection_column,
     selection_note,
-    trained_only,
 )
 from .evidence import NoData, narrow, select
 from .inference import greater_than
@@ -48,7 +47,7 @@ def _trajectory(chosen: pd.DataFrame) -> str:
 
 
 def eval_c19(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
-    ev = trained_only(select(tables, "nnclr", ["probe_test_accuracy"]))
+    ev = select(tables, "nnclr", ["probe_test_accuracy"], method=["nnclr", "simclr"])
     score = selection_column(ev.ok)
     tests, lines, used = [], [selection_note(score)], []
     for key, g in ev.ok.groupby(list(KEYS), dropna=False):
