@@ -399,6 +399,31 @@ def global_local_rows() -> list[dict]:
     return rows
 
 
+def nnclr_rows(aligning: bool = True) -> tuple[list[dict], list[dict]]:
+    """C19: simclr and nnclr runs; nnclr's G_t gains (or loses) label alignment over 3 refreshes."""
+    rows, trajectory = [], []
+    for data in ("synthetic-n200", "digits-n200"):
+        for seed in SEEDS:
+            rows.append(_row("nnclr", data, "view_pairs", "mlp", "simclr", {"tau": 0.5}, seed, 16,
+                             probe_test_accuracy=0.8, probe_val_accuracy=0.8,
+                             converged=True))  # fmt: skip
+            first = 0.6 + 0.01 * seed
+            points = [first + (0.1 if aligning else -0.1) * i / 2 + 0.002 * seed * i
+                      for i in range(3)]  # fmt: skip
+            row = _row("nnclr", data, "view_pairs", "mlp", "nnclr",
+                       {"m": 1, "refresh_every": 10, "tau": 0.5}, seed, 16,
+                       probe_test_accuracy=0.82 + 0.01 * seed, probe_val_accuracy=0.8,
+                       converged=True, nnclr_nn_alignment_first=points[0],
+                       nnclr_nn_alignment_last=points[-1], nnclr_alignment_first=points[0],
+                       nnclr_alignment_last=points[-1])  # fmt: skip
+            rows.append(row)
+            keys = {k: row[k] for k in ("experiment", "data", "model", "method", "hparams", "seed")}
+            trajectory += [{**keys, "step": 10 * i, "graph_nn_alignment": a,
+                            "graph_alignment": (a + 1) / 2, "graph_edges": 900 - i}
+                           for i, a in enumerate(points)]  # fmt: skip
+    return rows, trajectory
+
+
 def write_tables(directory: Path, skip: tuple[str, ...] = (), **options: object) -> Path:
     """Write every synthetic table (except ``skip``) to ``directory``; return it."""
     directory.mkdir(parents=True, exist_ok=True)
@@ -416,6 +441,7 @@ def write_tables(directory: Path, skip: tuple[str, ...] = (), **options: object)
         "identities": identity_rows(options.get("c1_error", 3e-16)),
         "global_local": global_local_rows(),
     }  # fmt: skip
+    tables["nnclr"], tables["nnclr_trajectory"] = nnclr_rows(options.get("nnclr_aligning", True))
     for name, rows in tables.items():
         if name not in skip:
             pd.DataFrame(rows).to_csv(directory / f"{name}.csv", index=False)
@@ -443,7 +469,7 @@ def test_every_claim_supported_on_consistent_tables(report: tuple[pd.DataFrame, 
     df, _ = report
     ids = ["C1", "C2", "C3", "C4", "C5", "C6", "C7", "C8", "C9", "C10", "C11", "C12-arxiv",
            "C12-neurips", "C13-arxiv", "C13-neurips", "C14", "C15", "C16", "C17",
-           "C18", "C20"]  # fmt: skip
+           "C18", "C19", "C20"]  # fmt: skip
     assert list(df["id"]) == ids
     verdicts = _verdicts(df)
     expected = dict.fromkeys(ids, SUPPORTED)
@@ -488,9 +514,10 @@ def test_failed_runs_counted_and_reported(report: tuple[pd.DataFrame, Path]) -> 
 
 def test_disagreeing_tables_not_supported(tmp_path: Path) -> None:
     df = _report(tmp_path, angle=10.0, linear_angle=10.0, vicreg_small_wins=False,
-                 simclr_wrong=True, c1_error=1e-6, aligned_gap=-0.2)  # fmt: skip
+                 simclr_wrong=True, c1_error=1e-6, aligned_gap=-0.2,
+                 nnclr_aligning=False)  # fmt: skip
     verdicts = _verdicts(df)
-    for claim in ("C1", "C2", "C7", "C8", "C11", "C12-arxiv", "C17"):
+    for claim in ("C1", "C2", "C7", "C8", "C11", "C12-arxiv", "C17", "C19"):
         assert verdicts[claim] == NOT_SUPPORTED, claim
     assert verdicts["C3"] == SUPPORTED  # loss and singular values still match
     assert verdicts["C12-neurips"] == SUPPORTED  # BarlowTwins is best on the misaligned G

@@ -606,3 +606,33 @@ def test_c20_a_method_without_converged_runs_keeps_it_from_supported():
     assert row["verdict"] == INCONCLUSIVE
     assert "(vicreg small gamma): not judged (no converged run: 25 unconverged" in row["details"]
     assert row["n_unconverged"] == 25
+def _c19(shift: float, noise: float = 0.005, simclr_gap: float = 0.01):
+    """nnclr runs whose G_t neighbour-edge alignment moves by ``shift`` during training."""
+    rng = np.random.default_rng(6)
+    rows = []
+    for s in SEEDS:
+        first = 0.8 + 0.05 * rng.normal()
+        for tau, val in ((0.2, 0.4), (0.5, 0.6)):  # the tau = 0.5 cell wins on validation
+            last = first + (shift if tau == 0.5 else -0.2) + noise * rng.normal()
+            rows.append(_acc("nnclr", f"m=1_tau={tau}", s, 0.7 + simclr_gap, val=val, tau=tau,
+                             model="mlp", nnclr_nn_alignment_first=first,
+                             nnclr_nn_alignment_last=last, nnclr_alignment_first=first,
+                             nnclr_alignment_last=last))  # fmt: skip
+        rows.append(_acc("simclr", "tau=0.5", s, 0.7 + 0.01 * rng.normal(), val=0.5, tau=0.5,
+                         model="mlp"))  # fmt: skip
+    return {"nnclr": rows}
+
+
+def test_c19_alignment_change_both_ways_and_straddling():
+    row = verdict("C19", _c19(0.1))
+    assert row["verdict"] == SUPPORTED
+    assert "nnclr - simclr" in row["details"] and "m=1_tau=0.5 x5" in row["details"]
+    assert verdict("C19", _c19(-0.1))["verdict"] == NOT_SUPPORTED
+    assert verdict("C19", _c19(0.0, noise=0.05))["verdict"] == INCONCLUSIVE
+
+
+def test_c19_without_a_g_t_record_is_inconclusive():
+    rows = [r for r in _c19(0.1)["nnclr"] if r["method"] == "simclr"]
+    row = verdict("C19", {"nnclr": rows})
+    assert row["verdict"] == INCONCLUSIVE and "records its G_t" in row["reason"]
+    assert verdict("C19", {})["verdict"] == INCONCLUSIVE

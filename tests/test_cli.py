@@ -378,3 +378,20 @@ def test_a_seed_draws_the_data_and_fixed_mode_reuses_one_draw(tmp_path, capsys):
                "--out-dir", tmp_path / "bad/seed{seed}") == 2  # fmt: skip
     assert "--data-seed" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+
+
+def test_nnclr_run_records_its_graph_refreshes(pipeline, tmp_path):
+    """metrics.json of an nnclr run: first / last refresh of G_t and one trajectory row each."""
+    assert run("train", "--views", pipeline.views, "--relation", pipeline.rel, "--data",
+               pipeline.data, "--method", "nnclr", "--hparam", "m=2", "--hparam",
+               "refresh_every=3", "--model", "mlp", "--k", "4", "--steps", "7", "--device", "cpu",
+               "--out-dir", tmp_path / "nn") == 0  # fmt: skip
+    m = load_json(tmp_path / "nn" / "metrics.json")
+    assert [p["step"] for p in m["trajectory"]] == [0, 3, 6] and m["nnclr_refreshes"] == 3
+    assert m["nnclr_step_last"] == 6 and m["nnclr_base_alignment"] == 1.0
+    assert 0.0 <= m["nnclr_nn_alignment_last"] <= 1.0
+    assert m["nnclr_edges_first"] > m["nnclr_nn_edges_first"] > 0
+    out, traj = tmp_path / "t.csv", tmp_path / "traj.csv"
+    assert run("collect", "--out", out, "--trajectory-out", traj,
+               tmp_path / "nn" / "metrics.json") == 0  # fmt: skip
+    assert list(pd.read_csv(traj)["graph_nn_alignment"].notna()) == [True] * 3

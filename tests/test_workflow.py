@@ -24,7 +24,7 @@ CI_CONFIG = ROOT / "tests" / "config" / "ci.yaml"
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]
 FIGURES = (
     "relations", "angles_vs_step", "singular_values", "correspondences", "linear_angles",
-    "rank_vs_gamma", "accuracy_vs_gamma", "low_data", "cost",
+    "rank_vs_gamma", "accuracy_vs_gamma", "low_data", "cost", "nnclr_alignment",
 )  # fmt: skip
 KEY_COLUMNS = (
     "experiment", "data", "dataset", "n_samples", "relation", "model", "method", "hparams",

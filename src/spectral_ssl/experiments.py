@@ -166,6 +166,10 @@ def run_metrics(
         metrics.update(_closed_form_metrics(config, result, arrays, edges, weights, closed))
     elif config.model == "free" and config.method == "vicreg":  # C16 needs no closed-form step
         metrics.update(hinge_diagonal_metrics(config, result, arrays, edges, weights))
+    graph = getattr(result, "graph", None)
+    if graph is not None:  # nnclr: the refresh record of G_t (first / last, and every refresh)
+        metrics.update(graph.summary())
+        metrics["trajectory"] = [*metrics.get("trajectory", []), *graph.history]
     return metrics
 
 

@@ -33,6 +33,8 @@ class Method:
     ``positive`` names the hyperparameters that must be > 0 (the others >= 0);
     ``needs_degree``: rows without a partner in G would be silently ignored by the loss;
     ``twins[model]``: the closed form a run with that model is compared with;
+    ``neighbour_graph``: the trainer rebuilds G from the current embedding (hyperparameters
+    ``m``, ``refresh_every``; ``nearest_neighbour_graph``);
     ``exact_twin``: the free-Z twin is the exact minimiser of this loss (so the loss gap at Z*
     is meaningful, claims C2, C3, C7).
     """
@@ -46,6 +48,7 @@ class Method:
     positive: tuple[str, ...] = ()
     needs_degree: bool = False
     exact_twin: bool = False
+    neighbour_graph: bool = False
 
     @property
     def loss(self) -> Callable[..., Any]:
@@ -100,6 +103,17 @@ METHODS: dict[str, Method] = {
             kind="global",
             twins={"free": "spectral_contrastive", "linear": "spectral_contrastive_linear"},
             exact_twin=True,
+        ),
+        Method(
+            "nnclr",
+            "nnclr_loss",
+            {"tau": 0.5, "m": 1, "refresh_every": 10},
+            label="NNCLR",
+            kind="global",
+            # SimCLR's twins on the *given* G; the trained G_t evolves (nearest_neighbour_graph)
+            twins={"free": "components", "linear": "spectral_contrastive_linear"},
+            positive=("tau", "m", "refresh_every"),
+            neighbour_graph=True,
         ),
     )
 }

@@ -28,6 +28,7 @@ import pandas as pd
 import torch
 
 from . import convergence as conv
+from . import nearest_neighbour_graph as nn_graph
 from .device import resolve_device  # noqa: F401  (re-exported)
 from .errors import ConfigError, DataError, TrainingDivergedError
 from .methods import METHODS, Method, get_method, resolve_hparams  # noqa: F401  (re-exported)
@@ -113,6 +114,7 @@ class TrainResult:
     stopped_early: bool = False  # stop_when_converged ended the run before config.steps
     grad_norm_initial: float = math.nan  # full-batch ||grad|| at initialisation (NaN: mini-batch)
     grad_norm_final: float = math.nan  # ... at the final parameters
+    graph: nn_graph.NeighbourGraph | None = None  # nnclr: G_t and its refresh record
 
     def convergence_metrics(self) -> dict[str, Any]:
         """``converged`` and the ``conv_*`` fields of metrics.json (criterion and its numbers)."""
@@ -134,13 +136,14 @@ def train(
     *,
     source: np.ndarray | None = None,
     weights: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
     progress: bool = False,
 ) -> TrainResult:
     """Fit ``config.model`` on inputs ``x`` (N x D) with relation ``edges`` on the N rows.
 
     ``source[r]`` is the source sample of row r (views of one sample share it); mini-batches
     draw ``batch_size`` source samples and keep all their rows. Without ``source`` every row is
-    its own source.
+    its own source. nnclr rebuilds G from Z (``nearest_neighbour_graph``); ``labels`` feed its log.
     """
     config.validate()
     hp = config.resolved_hparams()
@@ -164,6 +167,10 @@ def train(
     x_t = torch.as_tensor(x, dtype=dtype, device=device)
     batches = _Batches(edges, weights, n_rows, source, config.batch_size, rng, device, dtype)
     optimizer = _make_optimizer(config, model.parameters())
+    graph = nn_graph.for_method(method, hp, edges, n_rows, source=source, labels=labels,
+                                weights=weights)  # fmt: skip
+    if graph is not None:  # G_0, before the initial gradient is measured on it
+        batches.set_edges(graph.refresh(0, _embed_rows(model, x_t)))
 
     rows: list[dict[str, float]] = []
     snapshots: list[tuple[int, np.ndarray]] = []
@@ -181,6 +188,8 @@ def train(
         _test_block(config.seed, step)
         if config.snapshot_every and step % config.snapshot_every == 0:
             snapshots.append((step, _embed_rows(model, x_t)))
+        if graph is not None and step and graph.due(step):
+            batches.set_edges(graph.refresh(step, _embed_rows(model, x_t)))
         index, batch_edges, batch_weights = batches.next()
         lr = _scheduled_lr(config, step)
         for group in optimizer.param_groups:
@@ -232,6 +241,7 @@ def train(
         stopped_early=stopper.stopped and steps_run < config.steps,
         grad_norm_initial=grad_initial,
         grad_norm_final=grad_final,
+        graph=graph,
     )
 
 
@@ -418,6 +428,12 @@ class _Batches:
             torch.as_tensor(edges, device=self.device),
             w,
         )
+
+    def set_edges(self, edges: np.ndarray) -> None:
+        """Replace G (unweighted: the evolving G_t of nnclr) for the next steps."""
+        self.edges, self.weights = edges, None
+        if self.full:
+            self.cached = self._tensors(np.arange(self.n_rows), edges, None)
 
     def next(self):
         if self.full:

@@ -14,6 +14,7 @@ FIGURES = {
     "cost": "Cost",
     "accuracy_vs_alignment": "Alignment",
     "global_vs_local": "Global vs local",
+    "nnclr_alignment": "NNCLR",
 }
 
 

@@ -8,6 +8,7 @@ verdicts    Outcome, Claim, ``decide`` (a claim's verdict from its groups' tests
 identities  C1, C6, C10, C15        agreement  C2, C3, C7, C8, C9
 rank        C4, C5, C16             accuracy   C11, C12, C13, C14
 cost        C17                     dose       C20
+cost        C17             neighbours C19
 registry    CLAIMS: every claim's statement, metric, threshold, figure and evaluator
 report      judge every claim, render claims.md / claims.csv (main_claims)
 """

@@ -1,4 +1,4 @@
-"""Every claim C1-C18 and C20: statement, metric, threshold, figure, how it is measured, evaluator.
+"""Every claim C1-C20: statement, metric, threshold, figure, how it is measured, evaluator.
 
 The ``how`` text is the one-line operationalisation the report prints; the full rule is in the
 docstring of the family module (identities, agreement, rank, accuracy, cost).
@@ -17,6 +17,7 @@ from .dose import eval_c20
 from .globality import eval_c18
 from .identities import identity_claim
 from .misaligned import eval_c12_arxiv, eval_c12_neurips, eval_c14
+from .neighbours import eval_c19
 from .rank import eval_c4, eval_c5, eval_c16
 from .verdicts import (
     Claim,
@@ -189,6 +190,15 @@ CLAIMS: tuple[Claim, ...] = (
         "swiss roll with known isometric coordinates, kNN G, free Z (fp64 L-BFGS); methods "
         "and references (LE, Isomap, MDS of G's geodesics, spectral contrastive) reported",
         eval_c18,
+    ),
+    Claim(
+        "C19", "paper", "SimCLR and NNCLR differ only in G: NNCLR's G_t = view pairs u nearest "
+        "neighbours in the current embedding, rebuilt during training",
+        "alignment of G_t's neighbour edges with the labels, last - first refresh, per seed, "
+        "selected nnclr cell (nnclr.csv); probe accuracy nnclr - simclr reported",
+        "lower bound (alpha = {alpha:g}) > 0 in every (data, model) group (Holm)",
+        "nnclr_alignment.png",
+        "per (data, model), view-pairs G; cells selected per seed on validation", eval_c19,
     ),
     Claim(
         "C20", "paper", "G drives downstream quality: accuracy falls as nuisance edges replace "

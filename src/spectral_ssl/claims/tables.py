@@ -20,9 +20,10 @@ log = logging.getLogger(__name__)
 EXPERIMENTS = (
     "optimal", "linear", "rank", "cliques", "alignment", "aligned", "aligned_mlp",  # C2-C11
     "misaligned_linear", "misaligned_linear_digits", "misaligned_mlp",  # C12
-    "low_data", "whitening", "whitening_subspace", "global_local", "dose",  # C13, C14, C18, C20
+    "low_data", "whitening", "whitening_subspace", "global_local", "nnclr", "dose",  # C13-C20
 )  # fmt: skip
-TABLES = (*EXPERIMENTS, "optimal_trajectory", "cliques_trajectory", "cost", "identities")
+TABLES = (*EXPERIMENTS, "optimal_trajectory", "cliques_trajectory", "nnclr_trajectory", "cost",
+          "identities")
 THRESHOLD_KEYS = (
     "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "lead_share_min",
     "rank_rtol", "gap_rel_min", "alpha",

@@ -64,7 +64,7 @@ def train_one(config, views, edges, weights, data, closed, context, run_dir: Pat
     tags = context["tags"]
     try:
         result = train(views.x, edges, config, source=views.source, weights=weights,
-                       progress=sys.stderr.isatty())  # fmt: skip
+                       labels=views.y, progress=sys.stderr.isatty())  # fmt: skip
     except TrainingDivergedError as exc:
         failed = failed_record(tags, config_dict(config), str(run_dir), str(exc))
         save_json(run_dir / "metrics.json", failed)

@@ -14,6 +14,7 @@ on ``matplotlib.figure.Figure`` objects (no pyplot state) and written atomically
     sweeps      rank / accuracy vs gamma, low data
     dose        probe accuracy vs the measured alignment of G_p (C20)
     globality   C18: local vs global faithfulness of methods and references
+    sweeps      rank / accuracy vs gamma, low data   neighbours  NNCLR's G_t alignment (C19)
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from .cost import fig_cost
 from .dose import fig_accuracy_vs_alignment
 from .globality import fig_global_vs_local
 from .layout import Skip, save_figure
+from .neighbours import fig_nnclr_alignment
 from .relations import fig_relations
 from .style import LABELS, METHODS, colours, data_key, label, set_style
 from .sweeps import fig_accuracy_vs_gamma, fig_low_data, fig_rank_vs_gamma
@@ -56,6 +58,7 @@ FIGURES: dict[str, Callable[[dict[str, pd.DataFrame]], Figure]] = {
     "linear_angles": fig_linear_angles,
     "accuracy_vs_alignment": fig_accuracy_vs_alignment,
     "global_vs_local": fig_global_vs_local,
+    "nnclr_alignment": fig_nnclr_alignment,
 }
 
 

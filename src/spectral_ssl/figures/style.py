@@ -54,7 +54,7 @@ def colours() -> dict[str, Any]:
     """One fixed colour per method and reference, identical in every figure."""
     p = sns.color_palette("colorblind", 10)
     return {
-        "vicreg": p[0], "vicreg_sq": p[9], "simclr": p[1], "barlow_twins": p[2],
+        "vicreg": p[0], "vicreg_sq": p[9], "simclr": p[1], "barlow_twins": p[2], "nnclr": p[3],
         "spectral_contrastive": p[4], "twin:lpp": p[5], "twin:cca": p[6], "twin:spectral": p[8],
         "supervised": "black", "whitened": p[7],
     }  # fmt: skip

@@ -7,6 +7,7 @@ unweighted terms when ``return_terms``). Formulas: ``docs/theory.md``.
 
 from .barlow_twins import barlow_twins_loss
 from .memory import check_memory, estimate_memory
+from .nnclr import nnclr_loss
 from .simclr import simclr_loss
 from .spectral_contrastive import spectral_contrastive_loss
 from .vicreg import covariance, vicreg_loss, vicreg_squared_loss
@@ -16,6 +17,7 @@ __all__ = [
     "check_memory",
     "covariance",
     "estimate_memory",
+    "nnclr_loss",
     "simclr_loss",
     "spectral_contrastive_loss",
     "vicreg_loss",
