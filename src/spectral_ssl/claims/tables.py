@@ -26,7 +26,7 @@ TABLES = (*EXPERIMENTS, "optimal_trajectory", "cliques_trajectory", "nnclr_traje
           "identities")
 THRESHOLD_KEYS = (
     "angle_deg", "loss_gap_rel", "sv_rel_error", "identity_rel", "probe_gap", "lead_share_min",
-    "rank_rtol", "gap_rel_min", "alpha",
+    "rank_rtol", "gap_rel_min", "local_margin", "alpha",
 )  # fmt: skip
 REFERENCE_METHODS = ("supervised", "whitened", "lda", "class_indicators", "supervised_mlp")
 ALIGNED = 0.9  # g_alignment_labels at or above this: G is aligned with the labels
