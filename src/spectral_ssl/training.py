@@ -295,7 +295,9 @@ class _EarlyStop:
 
 
 def _full_batch_grad_norm(model, optimizer, method, config, hp, x_t, batches, step) -> float:
-    """||grad of the loss|| on the full batch at the current parameters (NaN for mini-batches).
+    """||grad of the loss|| on the full batch at the current parameters (NaN for mini-batches);
+    for hinge VICReg the norm of its minimum-norm subgradient (``stationarity``: the gradient
+    autograd returns on the hinge's kink is one subgradient, not a stationarity measure).
 
     Outside the optimisation: the gradients are cleared afterwards and the batch-norm running
     statistics restored, so measuring does not change the trajectory or the trained model.
@@ -310,6 +312,11 @@ def _full_batch_grad_norm(model, optimizer, method, config, hp, x_t, batches, st
              if p.grad is not None]  # fmt: skip
     norm = float(torch.stack(grads).sum().sqrt()) if grads else 0.0
     optimizer.zero_grad(set_to_none=True)
+    if method.loss_name == "vicreg_loss":  # a kink: the min-norm subgradient (stationarity.py)
+        from .stationarity import stationarity_norm
+
+        norm = stationarity_norm(method.loss_name, lambda: model(x_t[index], index),
+                                 list(model.parameters()), edges, weights, hp)  # fmt: skip
     with torch.no_grad():
         for name, b in model.named_buffers():
             b.copy_(buffers[name])

@@ -1,0 +1,95 @@
+"""Stationarity of hinge VICReg: the norm of its minimum-norm (Clarke) subgradient.
+
+VICReg's variance term ``alpha * sum_k (1 - sqrt(clamp(C_kk, floor, 1)))`` has a kink at
+C_kk = 1, and its minimisers typically sit on it (the hinge pushes a column's variance up to 1
+and no further). There the function is not differentiable: autograd returns ONE element of the
+subdifferential (the one-sided derivative torch's clamp picks), whose norm need not vanish at a
+minimiser, so "||grad|| final / initial < conv_grad_rtol" can never hold for a converged run.
+
+The stationarity measure for such a loss is the norm of the minimum-norm element of the
+(epsilon-)Clarke subdifferential. With m columns on the kink (|C_kk - 1| <= ``KINK_TOL``),
+d/dc of -sqrt(min(c, 1)) ranges over [-1/2, 0] (left derivative -1/(2 sqrt(1)), right 0), so
+
+    dL = g_smooth + alpha * sum_{k on the kink} s_k dC_kk/dtheta,    s_k in [-1/2, 0],
+
+with g_smooth the gradient of every other part of the loss. Its minimum norm over s is a
+bounded least-squares problem in m unknowns (``scipy.optimize.lsq_linear``). Away from the kink
+(m = 0) it is the ordinary gradient norm; it is never larger than the norm of the gradient
+autograd returns (that gradient is one admissible s), and it is 0 at a minimiser on the kink.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import torch
+
+from .losses.vicreg import VARIANCE_FLOOR, _invariance, _off_diagonal_sq, covariance
+
+# columns with |C_kk - 1| <= KINK_TOL count as on the kink (the epsilon of the subdifferential;
+# float32 training leaves C_kk within ~1e-4 of 1, fp64 L-BFGS within ~1e-8)
+KINK_TOL = 1e-3
+HINGE_SLOPE = (-0.5, 0.0)  # d/dc -sqrt(min(c, 1)) at c = 1: [left, right] derivative
+
+
+def _flat(grads: Sequence[torch.Tensor | None], params: Sequence[torch.Tensor]) -> np.ndarray:
+    return np.concatenate([
+        (torch.zeros_like(p) if g is None else g).detach().double().reshape(-1).cpu().numpy()
+        for g, p in zip(grads, params, strict=True)
+    ])  # fmt: skip
+
+
+def vicreg_min_norm_subgradient(
+    z: torch.Tensor,
+    params: Sequence[torch.Tensor],
+    edges: object,
+    *,
+    alpha: float,
+    beta: float,
+    gamma: float,
+    weights: object = None,
+    kink_tol: float = KINK_TOL,
+) -> tuple[float, int]:
+    """(min-norm subgradient norm of ``losses.vicreg_loss`` w.r.t. ``params``, columns on the
+    kink). ``z`` must be computed from ``params`` with autograd enabled."""
+    from scipy.optimize import lsq_linear
+
+    params = [p for p in params if p.requires_grad]
+    c = covariance(z)
+    diag = c.diagonal()
+    kink = (diag - 1.0).abs() <= kink_tol
+    smooth_var = z.shape[1] - diag[~kink].clamp(min=VARIANCE_FLOOR, max=1.0).sqrt().sum()
+    smooth = (alpha * smooth_var + beta * _off_diagonal_sq(c)
+              + gamma * _invariance(z, edges, weights))  # fmt: skip
+    on_kink = torch.nonzero(kink).flatten().tolist()
+    g = _flat(torch.autograd.grad(smooth, params, retain_graph=bool(on_kink),
+                                  allow_unused=True), params)  # fmt: skip
+    if not on_kink:
+        return float(np.linalg.norm(g)), 0
+    columns = [
+        alpha * _flat(torch.autograd.grad(diag[k], params, retain_graph=True, allow_unused=True),
+                      params)  # fmt: skip
+        for k in on_kink
+    ]
+    a = np.stack(columns, axis=1)
+    fit = lsq_linear(a, -g, bounds=HINGE_SLOPE, method="bvls")
+    return float(np.linalg.norm(g + a @ fit.x)), len(on_kink)
+
+
+def stationarity_norm(
+    loss_name: str,
+    z_of_params: Callable[[], torch.Tensor],
+    params: Sequence[torch.Tensor],
+    edges: object,
+    weights: object,
+    hp: dict[str, float],
+) -> float | None:
+    """The min-norm subgradient norm for losses with a kink (hinge VICReg), else None (the
+    ordinary gradient norm is the stationarity measure)."""
+    if loss_name != "vicreg_loss":
+        return None
+    z = z_of_params()
+    norm, _ = vicreg_min_norm_subgradient(z, params, edges, weights=weights, alpha=hp["alpha"],
+                                          beta=hp["beta"], gamma=hp["gamma"])  # fmt: skip
+    return norm
