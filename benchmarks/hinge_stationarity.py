@@ -40,7 +40,8 @@ def main() -> None:
             z = result.model(torch.as_tensor(x), torch.arange(n))
             on_kink = int(((covariance(z).diagonal() - 1).abs() <= KINK_TOL).sum())
         c = result.convergence
-        print(f"| {name} | {c.converged} | {c.grad_ratio:.2g} | {c.plateau:.2g} | {on_kink} of {k} |")
+        print(f"| {name} | {c.converged} | {c.grad_ratio:.2g} | {c.plateau:.2g} | "
+              f"{on_kink} of {k} |")
 
 
 if __name__ == "__main__":
