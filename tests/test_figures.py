@@ -58,7 +58,8 @@ def test_missing_tables_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture
     from spectral_ssl.claims import EXPERIMENTS
 
     metrics = write_tables(tmp_path / "metrics",
-                           skip=(*EXPERIMENTS, "optimal_trajectory", "cost"))  # fmt: skip
+                           skip=(*EXPERIMENTS, "optimal_trajectory", "cliques_trajectory",
+                                 "nnclr_trajectory", "cost"))  # fmt: skip
     with caplog.at_level(logging.WARNING, logger="spectral_ssl.figures"):
         paths = main_figures(metrics, tmp_path / "figures")
     assert [p.name for p in paths] == ["correspondences.png", "correspondences.pdf"]
