@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import torch
 
-from .losses.vicreg import VARIANCE_FLOOR, _invariance, _off_diagonal_sq, covariance
+from .losses.vicreg import covariance, vicreg_terms
 
 # columns with |C_kk - 1| <= KINK_TOL count as on the kink (the epsilon of the subdifferential;
 # float32 training leaves C_kk within ~1e-4 of 1, fp64 L-BFGS within ~1e-8)
@@ -56,12 +56,10 @@ def vicreg_min_norm_subgradient(
     from scipy.optimize import lsq_linear
 
     params = [p for p in params if p.requires_grad]
-    c = covariance(z)
-    diag = c.diagonal()
+    diag = covariance(z).diagonal()
     kink = (diag - 1.0).abs() <= kink_tol
-    smooth_var = z.shape[1] - diag[~kink].clamp(min=VARIANCE_FLOOR, max=1.0).sqrt().sum()
-    smooth = (alpha * smooth_var + beta * _off_diagonal_sq(c)
-              + gamma * _invariance(z, edges, weights))  # fmt: skip
+    terms = vicreg_terms(z, edges, weights, hinge_columns=~kink)  # the kink's columns left out
+    smooth = alpha * terms["variance"] + beta * terms["covariance"] + gamma * terms["invariance"]
     on_kink = torch.nonzero(kink).flatten().tolist()
     g = _flat(torch.autograd.grad(smooth, params, retain_graph=bool(on_kink),
                                   allow_unused=True), params)  # fmt: skip

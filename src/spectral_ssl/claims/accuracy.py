@@ -268,6 +268,20 @@ def _best_vs_best(g: pd.DataFrame, winners: pd.Series, others: pd.Series, score:
     return diff, text
 
 
+def best_vs_best_test(label: str, g: pd.DataFrame, winners: pd.Series, others: pd.Series,
+                      score: str, names: tuple[str, str], alpha: float, tests: list,
+                      lines: list[str], note: str = "") -> None:  # fmt: skip
+    """Append ``greater_than(selected winner - selected other, 0)`` (paired per seed) to
+    ``tests`` and its description to ``lines``, or a "not judged" line when a side is empty."""
+    res = _best_vs_best(g, winners, others, score, names)
+    if isinstance(res, str):
+        lines.append(f"{label}: not judged ({res})")
+        return
+    diff, text = res
+    tests.append((label, greater_than(diff, 0.0, alpha, name="paired difference")))
+    lines.append(f"{label}: {note}selected {text}")
+
+
 def _paired_claim(ev: Evidence, keys: Sequence[str], thr: dict[str, float],
                   contrasts: Callable[[pd.DataFrame], list[tuple[str, pd.Series, pd.Series]]],
                   test_text: str) -> Outcome:  # fmt: skip
@@ -278,14 +292,9 @@ def _paired_claim(ev: Evidence, keys: Sequence[str], thr: dict[str, float],
         g = g.reset_index(drop=True)
         for name, winners, others in contrasts(g):
             label = f"{group_label(key)} ({name})" if name else group_label(key)
-            res = _best_vs_best(g, winners, others, score, tuple(name.split(" - ")) if name
-                                else ("winner", "other"))  # fmt: skip
-            if isinstance(res, str):
-                lines.append(f"{label}: not judged ({res})")
-                continue
-            diff, text = res
-            tests.append((label, greater_than(diff, 0.0, thr["alpha"], name="paired difference")))
-            lines.append(f"{label}: selected {text}")
+            sides = tuple(name.split(" - ")) if name else ("winner", "other")
+            best_vs_best_test(label, g, winners, others, score, sides, thr["alpha"], tests,
+                              lines)  # fmt: skip
     return decide(ev, tests, "all", thr, f"{test_text}: greater_than(paired per-seed difference "
                   "of probe_test_accuracy, 0) (one-sided lower t bound)", lines)  # fmt: skip
 
@@ -337,13 +346,8 @@ def eval_c13_neurips(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> 
             lines.append(f"{label}: not judged (no validation accuracy for this probe)")
             continue
         winners = (g["method"] == "simclr") | _gamma_half(g, "large")
-        res = _best_vs_best(g, winners, ~winners, "probe_val_accuracy", names)
-        if isinstance(res, str):
-            lines.append(f"{label}: not judged ({res})")
-            continue
-        diff, text = res
-        tests.append((label, greater_than(diff, 0.0, thr["alpha"], name="paired difference")))
-        lines.append(f"{label}: selected {text}")
+        best_vs_best_test(label, g, winners, ~winners, "probe_val_accuracy", names,
+                          thr["alpha"], tests, lines)  # fmt: skip
     return decide(ev, tests, "all", thr, "best of {SimCLR, VICReg large gamma} minus the best "
                   "other cell, per (reading, labels, data, N', relation, model, probe): "
                   "greater_than(paired per-seed difference of probe_test_accuracy, 0) "

@@ -28,8 +28,8 @@ import pandas as pd
 
 from .accuracy import (
     MISALIGNED_COND,
-    _best_vs_best,
     _gamma_half,
+    best_vs_best_test,
     reference_rows,
     selection_column,
     selection_note,
@@ -45,7 +45,7 @@ from .evidence import (
     select,
     select_any,
 )
-from .inference import Test, all_below, equivalent, greater_than
+from .inference import Test, all_below, equivalent
 from .stats import fmt, group_label, int_values
 from .verdicts import Outcome, decide
 
@@ -88,13 +88,8 @@ def _c12_claim(ev: Evidence, thr: dict[str, float],
                 lines.append(f"{label}: not judged, a side without a tuned grid of >= {MIN_GRID} "
                              f"converged cells ({'; '.join(untuned)})")  # fmt: skip
                 continue
-            res = _best_vs_best(g, winners, others, score, sides)
-            if isinstance(res, str):
-                lines.append(f"{label}: not judged ({res})")
-                continue
-            diff, text = res
-            tests.append((label, greater_than(diff, 0.0, thr["alpha"], name="paired difference")))
-            lines.append(f"{label}: grids {grids[0]} / {grids[1]} cells; selected {text}")
+            best_vs_best_test(label, g, winners, others, score, sides, thr["alpha"], tests,
+                              lines, note=f"grids {grids[0]} / {grids[1]} cells; ")  # fmt: skip
     if not tests:
         raise NoData("no data: no contrast could be judged: " + "; ".join(lines[1:]),
                      ev.failed, ev.unconverged)  # fmt: skip
@@ -168,17 +163,23 @@ def _whitened_differences(tables: dict[str, pd.DataFrame], g: pd.DataFrame,
     return versus_reference(acc, ref)
 
 
-def eval_c14(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
-    keys = ("data", "relation", "method")
-    tests, lines, evs = [], [], []
+def _c14_part(tables: dict[str, pd.DataFrame], name: str, column: str, part: str,
+              tests: list, lines: list[str]):  # fmt: skip
+    """The smallest-gamma groups of one C14 part, or None (its test INCONCLUSIVE) without data."""
     try:
-        ev = select(tables, C14_EQUAL, ["probe_test_accuracy", "gamma"], method=list(VICREG),
-                    model="linear")  # fmt: skip
+        ev = select(tables, name, [column, "gamma"], method=list(VICREG), model="linear")
     except NoData as exc:
-        lines.append(f"(a) K = D: not judged ({exc})")
-        tests.append(_unjudged("(a) K = D"))
-    else:
-        small, groups = _at_smallest_gamma(ev, keys)
+        lines.append(f"{part}: not judged ({exc})")
+        tests.append(_unjudged(part))
+        return None
+    return _at_smallest_gamma(ev, ("data", "relation", "method"))
+
+
+def eval_c14(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
+    tests, lines, evs = [], [], []
+    part = _c14_part(tables, C14_EQUAL, "probe_test_accuracy", "(a) K = D", tests, lines)
+    if part is not None:
+        small, groups = part
         for key, g in groups:
             label = f"(a) {group_label(key)}"
             res = _whitened_differences(tables, g, key[0]) if len(g) else None
@@ -192,14 +193,9 @@ def eval_c14(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
             lines.append(f"{label}: gamma = {fmt(g['gamma'].iloc[0])}, k = "
                          f"{int_values(g['k'])}; whitened {how}")  # fmt: skip
         evs.append(small)
-    try:
-        ev = select(tables, C14_SUBSPACE, ["angle_max_deg", "gamma"], method=list(VICREG),
-                    model="linear")  # fmt: skip
-    except NoData as exc:
-        lines.append(f"(b) K < D: not judged ({exc})")
-        tests.append(_unjudged("(b) K < D"))
-    else:
-        small, groups = _at_smallest_gamma(ev, keys)
+    part = _c14_part(tables, C14_SUBSPACE, "angle_max_deg", "(b) K < D", tests, lines)
+    if part is not None:
+        small, groups = part
         for key, g in groups:
             label = f"(b) {group_label(key)}"
             if not len(g):

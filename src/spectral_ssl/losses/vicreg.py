@@ -35,6 +35,20 @@ def _off_diagonal_sq(c: Tensor) -> Tensor:
     return c.square().sum() - c.diagonal().square().sum()
 
 
+def vicreg_terms(z: Tensor, edges: Any, weights: Any = None,
+                 hinge_columns: Tensor | None = None) -> dict[str, Tensor]:  # fmt: skip
+    """The unweighted terms of ``vicreg_loss``; ``hinge_columns`` (a boolean mask) restricts the
+    variance hinge sum_k (1 - sqrt(clamp(C_kk, floor, 1))) to those columns (``stationarity``
+    takes the kink's columns out)."""
+    c = covariance(z)
+    diag = c.diagonal() if hinge_columns is None else c.diagonal()[hinge_columns]
+    return {
+        "variance": (1.0 - diag.clamp(min=VARIANCE_FLOOR, max=1.0).sqrt()).sum(),
+        "covariance": _off_diagonal_sq(c),
+        "invariance": _invariance(z, edges, weights),
+    }
+
+
 def vicreg_loss(
     z: Tensor,
     edges: Any,
@@ -51,12 +65,7 @@ def vicreg_loss(
     ``{"variance", "covariance", "invariance"}``.
     """
     check_embedding(z)
-    c = covariance(z)
-    terms = {
-        "variance": z.shape[1] - c.diagonal().clamp(min=VARIANCE_FLOOR, max=1.0).sqrt().sum(),
-        "covariance": _off_diagonal_sq(c),
-        "invariance": _invariance(z, edges, weights),
-    }
+    terms = vicreg_terms(z, edges, weights)
     loss = alpha * terms["variance"] + beta * terms["covariance"] + gamma * terms["invariance"]
     return (loss, terms) if return_terms else loss
 
