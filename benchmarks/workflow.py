@@ -11,7 +11,8 @@ per rule        jobs, wall and CPU seconds, largest resident set
 per experiment  the CPU seconds each experiment of the config costs: its training jobs, its
                 closed forms (a closed-form job serves every experiment that trains the same
                 (data, relation, model, method, hparams) cell; its cost is split equally among
-                them), its table (`collect`); data / views / relations / baselines are shared
+                them), its per-data-seed references (supervised: the experiments on that data;
+                faithfulness: on that data and relation), its table (`collect`); data / views / relations / baselines are shared
                 by every experiment on a dataset and reported as one "shared: data" row; `cost`
                 and `identities` are their own rows, figures / claims / audit one "report" row
 per claim        the experiments whose tables the claim's evaluator reads (recorded while it
@@ -32,6 +33,9 @@ import pandas as pd
 SHARED_DATA_RULES = ("data", "views", "relation", "baseline")
 REPORT_RULES = ("figures", "claims", "audit")
 OWN_ROW_RULES = ("cost", "identities")
+# per-data-seed references of some experiments: benchmark folder -> how many leading path parts
+# name the data they serve (supervised/{data}/k{k}/seed, faithfulness/{data}/{relation}/k{k}/seed)
+DATA_REFERENCE_RULES = {"supervised": 1, "faithfulness": 2}
 
 
 def read_benchmarks(root: Path) -> pd.DataFrame:
@@ -84,9 +88,19 @@ def per_experiment(bench: pd.DataFrame) -> pd.DataFrame:
         cost[owner]["cpu_s"] += row.cpu_s * share
         cost[owner]["wall_s"] += row.s * share
 
+    by_data: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    for cell, experiments in users.items():
+        by_data[cell[:1]] |= experiments  # (data,)
+        by_data[cell[:2]] |= experiments  # (data, relation)
+
     for row in bench.itertuples():
         if row.rule == "train":
             add(row.parts[0], "train", row)
+        elif row.rule in DATA_REFERENCE_RULES:  # one per data seed, for the experiments using it
+            key = tuple(row.parts[: DATA_REFERENCE_RULES[row.rule]])
+            owners = sorted(by_data.get(key, ())) or [f"unattributed {row.rule}"]
+            for owner in owners:
+                add(owner, "reference", row, 1.0 / len(owners))
         elif row.rule == "closed_form":
             owners = sorted(users.get(_cell(row.parts), ())) or ["unattributed closed forms"]
             for owner in owners:
@@ -177,7 +191,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"## Per rule ({len(bench)} jobs, {bench['cpu_s'].sum():,.0f} CPU s in all)\n")
     print(rules.round(1).to_markdown(), "\n")
     print("## Per experiment (CPU seconds)\n")
-    print(experiments.round({"share": 3}).round(1).to_markdown(), "\n")
+    shown = experiments.round(1).assign(share=experiments["share"].round(3))
+    print(shown.to_markdown(), "\n")
     claims = None
     if args.metrics.is_dir():
         from spectral_ssl.claims import load_tables, read_thresholds

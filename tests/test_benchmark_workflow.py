@@ -41,6 +41,7 @@ def tree(tmp_path: Path) -> Path:
     _tsv(tmp_path, "views/digits/seed0", 2, 3)
     _tsv(tmp_path, "cost/cost", 30, 50)
     _tsv(tmp_path, "claims/claims", 4, 4)
+    _tsv(tmp_path, "supervised/digits/k32/seed0", 5, 10)  # digits: rank and cliques
     return tmp_path
 
 
@@ -54,10 +55,11 @@ def test_per_rule_sums_wall_and_cpu(tree):
 
 def test_per_experiment_attributes_and_splits_shared_closed_forms(tree):
     exp = per_experiment(read_benchmarks(tree))
-    # rank: train 20 + half of the shared closed form (4) + collect 1
-    assert exp.loc["rank", "cpu_s"] == pytest.approx(25)
+    # rank: train 20 + half of the shared closed form (4) + collect 1 + half the reference (5)
+    assert exp.loc["rank", "cpu_s"] == pytest.approx(30)
     assert exp.loc["rank", "closed_form_cpu_s"] == pytest.approx(4)
-    assert exp.loc["cliques", "cpu_s"] == pytest.approx(44)
+    assert exp.loc["rank", "reference_cpu_s"] == pytest.approx(5)
+    assert exp.loc["cliques", "cpu_s"] == pytest.approx(49)
     assert exp.loc["linear", "cpu_s"] == pytest.approx(8)
     assert exp.loc["shared: data, views, relations, baselines", "cpu_s"] == pytest.approx(6)
     assert exp.loc["cost", "cpu_s"] == pytest.approx(50)
@@ -91,7 +93,7 @@ def test_per_claim_sums_the_experiments_it_reads(tree):
     exp = per_experiment(read_benchmarks(tree))
     out = per_claim(exp, {"C4": ["rank"], "C5": ["rank", "cliques", "cliques_trajectory"],
                           "C9": ["nothing_ran"]})  # fmt: skip
-    assert out.loc["C4", "cpu_s"] == pytest.approx(25)
-    assert out.loc["C5", "cpu_s"] == pytest.approx(69)
+    assert out.loc["C4", "cpu_s"] == pytest.approx(30)
+    assert out.loc["C5", "cpu_s"] == pytest.approx(79)
     assert out.loc["C5", "reads"] == "cliques, rank"
     assert out.loc["C9", "cpu_s"] == 0.0
