@@ -12,8 +12,9 @@ per experiment  the CPU seconds each experiment of the config costs: its trainin
                 closed forms (a closed-form job serves every experiment that trains the same
                 (data, relation, model, method, hparams) cell; its cost is split equally among
                 them), its per-data-seed references (supervised: the experiments on that data;
-                faithfulness: on that data and relation), its table (`collect`); data / views / relations / baselines are shared
-                by every experiment on a dataset and reported as one "shared: data" row; `cost`
+                faithfulness: on that data and relation), its table (`collect`); data / views /
+                relations / baselines are shared by every experiment on a dataset and reported as
+                one "shared: data" row; `cost`
                 and `identities` are their own rows, figures / claims / audit one "report" row
 per claim        the experiments whose tables the claim's evaluator reads (recorded while it
                 runs on results/metrics, so the mapping is the code's, not a list kept by hand)
