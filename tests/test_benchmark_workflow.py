@@ -97,3 +97,17 @@ def test_per_claim_sums_the_experiments_it_reads(tree):
     assert out.loc["C5", "cpu_s"] == pytest.approx(79)
     assert out.loc["C5", "reads"] == "cliques, rank"
     assert out.loc["C9", "cpu_s"] == 0.0
+
+
+def test_one_experiment_config_keeps_only_that_experiment_and_sets_its_seeds():
+    import yaml
+
+    from benchmarks.experiment_cost import one_experiment_config
+
+    config = yaml.safe_load((ROOT / "config.yaml").read_text())
+    one = one_experiment_config(config, "low_data", [3])
+    assert list(one["experiments"]) == ["low_data"] and one["seeds"] == [3]
+    assert one["experiments"]["low_data"]["seeds"] == [3]  # its own seed list too
+    assert one["claims"] == config["claims"] and one["datasets"] == config["datasets"]
+    with pytest.raises(SystemExit, match="no experiment 'nope'"):
+        one_experiment_config(config, "nope", [0])
