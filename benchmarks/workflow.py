@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
 SHARED_DATA_RULES = ("data", "views", "relation", "baseline")
 REPORT_RULES = ("figures", "claims", "audit")
@@ -76,8 +77,20 @@ def _cell(parts: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(parts[:5])
 
 
-def per_experiment(bench: pd.DataFrame) -> pd.DataFrame:
-    """CPU and wall seconds attributed to each experiment (and the shared / own rows)."""
+def reference_users(config: dict[str, Any]) -> dict[str, set[str]]:
+    """Which experiments a per-data-seed reference rule serves (the config keys that ask for it)."""
+    exps = config.get("experiments", {})
+    return {
+        "supervised": {n for n, e in exps.items() if e.get("supervised_reference")},
+        "faithfulness": {n for n, e in exps.items() if e.get("faithfulness")},
+    }
+
+
+def per_experiment(bench: pd.DataFrame,
+                   references: dict[str, set[str]] | None = None) -> pd.DataFrame:  # fmt: skip
+    """CPU and wall seconds attributed to each experiment (and the shared / own rows).
+    ``references`` (``reference_users``) restricts a reference rule's owners to the experiments
+    that ask for it; without it, every experiment on the same data shares it."""
     train = bench[bench["rule"] == "train"]
     users: dict[tuple[str, ...], set[str]] = defaultdict(set)
     for parts in train["parts"]:
@@ -99,7 +112,10 @@ def per_experiment(bench: pd.DataFrame) -> pd.DataFrame:
             add(row.parts[0], "train", row)
         elif row.rule in DATA_REFERENCE_RULES:  # one per data seed, for the experiments using it
             key = tuple(row.parts[: DATA_REFERENCE_RULES[row.rule]])
-            owners = sorted(by_data.get(key, ())) or [f"unattributed {row.rule}"]
+            owners = set(by_data.get(key, ()))
+            if references is not None:
+                owners &= references.get(row.rule, owners)
+            owners = sorted(owners) or [f"unattributed {row.rule}"]
             for owner in owners:
                 add(owner, "reference", row, 1.0 / len(owners))
         elif row.rule == "closed_form":
@@ -183,12 +199,14 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--benchmarks", type=Path, default=Path("results/benchmarks"))
     parser.add_argument("--metrics", type=Path, default=Path("results/metrics"))
-    parser.add_argument("--thresholds", type=Path, default=Path("config.yaml"))
+    parser.add_argument("--thresholds", type=Path, default=Path("config.yaml"),
+                        help="the config the run used (its claims: thresholds, its experiments)")
     parser.add_argument("--csv", type=Path, default=None, help="also write PREFIX_{rule,...}.csv")
     args = parser.parse_args(argv)
 
     bench = read_benchmarks(args.benchmarks)
-    rules, experiments = per_rule(bench), per_experiment(bench)
+    config = yaml.safe_load(args.thresholds.read_text()) if args.thresholds.is_file() else {}
+    rules, experiments = per_rule(bench), per_experiment(bench, reference_users(config))
     print(f"## Per rule ({len(bench)} jobs, {bench['cpu_s'].sum():,.0f} CPU s in all)\n")
     print(rules.round(1).to_markdown(), "\n")
     print("## Per experiment (CPU seconds)\n")

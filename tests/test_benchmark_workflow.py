@@ -111,3 +111,12 @@ def test_one_experiment_config_keeps_only_that_experiment_and_sets_its_seeds():
     assert one["claims"] == config["claims"] and one["datasets"] == config["datasets"]
     with pytest.raises(SystemExit, match="no experiment 'nope'"):
         one_experiment_config(config, "nope", [0])
+
+
+def test_a_reference_is_charged_only_to_the_experiments_that_ask_for_it(tree):
+    from benchmarks.workflow import reference_users
+
+    config = {"experiments": {"rank": {}, "cliques": {"supervised_reference": True}}}
+    exp = per_experiment(read_benchmarks(tree), reference_users(config))
+    assert exp.loc["cliques", "reference_cpu_s"] == pytest.approx(10)
+    assert "reference_cpu_s" not in exp or exp.loc["rank", "reference_cpu_s"] == 0
