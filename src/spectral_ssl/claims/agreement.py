@@ -123,7 +123,7 @@ def _c2_indicator_tests(tables: dict[str, pd.DataFrame], thr: dict[str, float]):
     rows = ev.ok[clique]
     if rows.empty:
         raise NoData("no simclr / barlow_twins run on a union of cliques")
-    rows = rows.assign(c=rows["g_n_components"], lead_angle=_leading_angle(rows))
+    rows = rows.copy().assign(c=rows["g_n_components"], lead_angle=_leading_angle(rows))
     tests = []
     keys = ["_table", "data", "relation", "method", "hparams"]
     for key, g in rows.groupby(keys, dropna=False):

@@ -129,7 +129,7 @@ def eval_c5(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
         tables, C5_TABLES, ["spectral_rank", "k", "g_n_components"],
         method=["simclr", "barlow_twins", "vicreg", "vicreg_sq"], model="free",
     )  # fmt: skip
-    ok = ev.ok.assign(c=ev.ok["g_n_components"], clique=_cliques(ev.ok))
+    ok = ev.ok.copy().assign(c=ev.ok["g_n_components"], clique=_cliques(ev.ok))
     derived = derived_clique_cells(ok)
     bounded = ok["method"].isin(["simclr", "barlow_twins"])
     lines, tests = [], []

@@ -139,7 +139,8 @@ def prepare_tables(
     ``thresholds["rank_rtol"]``."""
     rtol = thresholds["rank_rtol"]
     return {
-        k: with_rank_aware_angles(with_spectral_rank(fill_relation_stats(t), rtol), rtol)
+        # copy(): one contiguous frame again after the columns added above
+        k: with_rank_aware_angles(with_spectral_rank(fill_relation_stats(t), rtol), rtol).copy()
         for k, t in tables.items()
     }
 
