@@ -92,6 +92,19 @@ def test_c5_unconverged_is_inconclusive_and_contrast_must_keep_k():
     assert verdict("C5", ok + short)["verdict"] == NOT_SUPPORTED  # the contrast fails
 
 
+def test_c5_contrast_is_the_smallest_gamma_of_the_grid_even_when_it_is_unconverged():
+    ok = [clique_row(z_in_span(C, s), "simclr", s) for s in range(3)]
+    # gamma 0.01 never converged; gamma 100 converged at rank c - 1: the contrast is about the
+    # smallest gamma, so it is not judged (INCONCLUSIVE), never judged at gamma 100 instead
+    small = [clique_row(z_full(s), "vicreg", s, converged=False, gamma=0.01, alpha=25.0,
+                        beta=25.0, hparams="g0.01") for s in range(3)]  # fmt: skip
+    large = [clique_row(z_in_span(C, s), "vicreg", s, gamma=100.0, alpha=25.0, beta=25.0,
+                        hparams="g100") for s in range(3)]  # fmt: skip
+    row = verdict("C5", ok + small + large)
+    assert row["verdict"] == INCONCLUSIVE, row["reason"]
+    assert "smallest gamma 0.01" in row["details"] and "not judged" in row["details"]
+
+
 def test_c2_indicator_span_rank_aware():
     # small noise outside the span: trailing directions at 1e-4 do not count (rank-aware)
     ok = [clique_row(z_in_span(C, s, noise=1e-5), "simclr", s) for s in range(3)]

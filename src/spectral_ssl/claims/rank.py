@@ -31,6 +31,7 @@ import pandas as pd
 from .evidence import (
     NoData,
     _flag,
+    concat_frames,
     group_keys,
     narrow,
     select,
@@ -151,15 +152,24 @@ def eval_c5(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
     gammas = ok["gamma"] if "gamma" in ok else pd.Series(np.nan, index=ok.index)
     contrast = ok[derived & ~bounded & gammas.notna()]
     used = [ok[derived & bounded]]
-    for key, g in contrast.groupby(["_table", "data", "relation", "method"], dropna=False):
-        small = g[g["gamma"] == g["gamma"].min()]
+    # the smallest gamma of the grid, over every run (an unconverged run is not read, but its
+    # gamma still names the cell the contrast is about: never judge a larger gamma instead)
+    group = ["_table", "data", "relation", "method"]
+    every = concat_frames([ok, ev.unconverged])
+    smallest = (every.dropna(subset=["gamma"]).groupby(group, dropna=False)["gamma"].min()
+                if "gamma" in every else pd.Series(dtype=float))  # fmt: skip
+    for key, g in contrast.groupby(group, dropna=False):
+        gmin = float(smallest.get(key, g["gamma"].min()))
+        small = g[g["gamma"] == gmin]
         used.append(small)
-        gamma = fmt(small["gamma"].iloc[0])
-        tests.append((f"{group_label(key)} (contrast, smallest gamma {gamma})",
-                      all_below(small["k"] - small["spectral_rank"], 0.5, thr["alpha"],
-                                name="max (k - rank)")))  # fmt: skip
+        label = f"{group_label(key)} (contrast, smallest gamma {fmt(gmin)})"
+        tests.append((label, all_below(small["k"] - small["spectral_rank"], 0.5, thr["alpha"],
+                                       name="max (k - rank)")))  # fmt: skip
+        if small.empty:
+            lines.append(f"{label}: no converged run at that gamma, not judged")
+            continue
         lines.append(f"{group_label(key)} (contrast): rank {int_values(small['spectral_rank'])} "
-                     f"at gamma = {fmt(small['gamma'].iloc[0])}, k = {int_values(small['k'])}, "
+                     f"at gamma = {fmt(gmin)}, k = {int_values(small['k'])}, "
                      f"components = {int_values(small['c'])}")  # fmt: skip
     if not (derived & bounded).any():
         raise NoData(
