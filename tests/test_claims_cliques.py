@@ -14,7 +14,7 @@ from spectral_ssl.claims.registry import CLAIMS
 from spectral_ssl.evaluation import embedding_metrics
 from spectral_ssl.experiments import uncentred_spectrum
 from spectral_ssl.relations import is_union_of_cliques, label_graph, relation_stats
-from spectral_ssl.subspaces import leading_angles
+from spectral_ssl.subspaces import containment_angle, leading_angles
 
 THR = {"alpha": 0.05, "angle_deg": 1.0, "loss_gap_rel": 1e-3, "sv_rel_error": 1e-2,
        "identity_rel": 1e-10, "probe_gap": 0.05, "exponent_tol": 0.35,
@@ -41,7 +41,8 @@ def clique_row(z: np.ndarray, method: str, seed: int, converged: bool = True, **
         "hparams": kw.pop("hparams", "default"), "seed": seed, "converged": converged,
         "run_dir": f"runs/{method}/seed{seed}", **{f"g_{k}": v for k, v in stats.items()},
         **metrics, **uncentred_spectrum(z),
-        **{f"ind_angle_{i + 1}": t for i, t in enumerate(theta)}, **kw,
+        **{f"ind_angle_{i + 1}": t for i, t in enumerate(theta)},
+        "ind_contains_deg": containment_angle(INDICATORS, z, centre=True), **kw,
     }  # fmt: skip
 
 
@@ -114,6 +115,21 @@ def test_c2_indicator_span_rank_aware():
     unconv = [clique_row(z_in_span(C, s, noise=0.3), "simclr", s, converged=False)
               for s in range(3)]  # fmt: skip
     assert verdict("C2", unconv)["verdict"] == INCONCLUSIVE
+
+
+def test_c2_keeps_the_indicator_span_even_with_extra_directions_and_any_column_scale():
+    # K > c: the span of the indicators plus directions beyond it keeps G's top eigenspace
+    # (C2 holds) while breaking C5's rank bound; rescaling columns (BarlowTwins' loss does not
+    # see it) changes neither verdict
+    rng = np.random.default_rng(5)
+    rows = []
+    for s in range(3):
+        z = z_in_span(C, s)
+        z[:, C:] = rng.normal(size=(len(LABELS), K - C))  # extra directions in the last columns
+        z = z * rng.uniform(0.1, 10.0, size=K)
+        rows.append(clique_row(z, "barlow_twins", s))
+    assert verdict("C2", rows)["verdict"] == SUPPORTED
+    assert verdict("C5", rows)["verdict"] == NOT_SUPPORTED
 
 
 def test_c2_hinge_judged_only_at_or_above_the_diagonal_loss():

@@ -164,21 +164,15 @@ def implied_verdicts(metrics: Path, thr: dict) -> dict[str, str]:
         out["C2"] = verdict(bool((c2["angle_max_deg"] < thr["angle_deg"]).all()
                                  and (c2["learned_rank"] == rank).all()))  # fmt: skip
     # widened C2: free SimCLR / BarlowTwins on a union of c cliques (cliques.csv), every
-    # converged run: centred rank (s_i / s_1 > rank_rtol) <= c - 1 and the angle of its
-    # rank-r leading subspace to the indicator span < angle_deg; one counterexample refutes
+    # converged run: the centred indicator span inside col(Z) (ind_contains_deg) < angle_deg;
+    # one counterexample refutes
     if (metrics / "cliques.csv").is_file():
         cl = pd.read_csv(metrics / "cliques.csv")
         cl = cl[(cl["status"] != "failed") & cl["method"].isin(["simclr", "barlow_twins"])
                 & (cl["converged"].astype(str).str.lower() == "true")
                 & (cl["g_union_of_cliques"].astype(str).str.lower() == "true")
                 & (cl["k"] > cl["g_n_components"])]  # fmt: skip
-        sv = cl[[c for c in cl if c.startswith("sv_rel_") and c[7:].isdigit()]].to_numpy(float)
-        rank = (sv > thr["rank_rtol"]).sum(axis=1)
-        angle = [row[f"ind_angle_{max(1, r)}"] for r, (_, row) in zip(rank, cl.iterrows(),
-                                                                      strict=True)]  # fmt: skip
-        refuted = bool(((rank > cl["g_n_components"] - 1) | (np.asarray(angle, float)
-                                                            >= thr["angle_deg"])).any())
-        if refuted:
+        if bool((cl["ind_contains_deg"] >= thr["angle_deg"]).any()):
             out["C2"] = "NOT SUPPORTED"
         elif out["C2"] != "NOT SUPPORTED":
             out.pop("C2")  # the hinge part decides too: not recomputed here

@@ -213,10 +213,13 @@ def _closed_form_metrics(config, result, arrays, edges, weights, closed) -> dict
     if not free and out["cf_method"] == "barlow_twins_linear":
         out.update(_cca_rank_aware(arrays, edges, weights, closed))
     if free and out["cf_method"] == "components":  # C2: rank-aware containment (theta_r)
-        from .subspaces import leading_angles
+        from .subspaces import containment_angle, leading_angles
 
         theta = leading_angles(learned, reference, centre=True)
         out.update({f"ind_angle_{r + 1}": float(t) for r, t in enumerate(theta[:64])})
+        # is G's top eigenspace (the centred indicator span) inside col(centred Z)? Invariant
+        # to rescaling Z's columns (BarlowTwins' loss is), unlike Z's "leading" directions
+        out["ind_contains_deg"] = containment_angle(reference, learned, centre=True)
     if free and len(result.snapshot_steps):
         out["trajectory"] = [
             {"step": int(step), **{k: v for k, v in compare_with_closed_form(

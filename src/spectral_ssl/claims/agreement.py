@@ -99,17 +99,25 @@ def _merge(evidences: Sequence[Evidence]) -> Evidence:
 
 
 def _leading_angle(rows: pd.DataFrame) -> pd.Series:
-    """ind_angle_r at r = the run's centred spectral rank (clipped to [1, stored])."""
+    """ind_angle_r at r = min(the run's centred spectral rank, c - 1) (clipped to the stored
+    columns): the angle of Z's r leading directions to the indicator span. G's top eigenspace
+    on a union of c cliques is the indicator span (c - 1 dimensions once centred), so "Z keeps
+    G's top singular vectors" reads: Z's leading min(rank, c - 1) directions lie in it."""
     cols = sorted((c for c in rows if c.startswith("ind_angle_") and c[10:].isdigit()),
                   key=lambda c: int(c[10:]))  # fmt: skip
     values = rows[cols].to_numpy(dtype=float)
-    r = np.clip(rows["spectral_rank"].to_numpy(dtype=float), 1, len(cols)).astype(int) - 1
+    cap = rows["g_n_components"].to_numpy(dtype=float) - 1
+    rank = np.minimum(rows["spectral_rank"].to_numpy(dtype=float), cap)
+    r = np.clip(np.nan_to_num(rank, nan=1.0), 1, len(cols)).astype(int) - 1
     return pd.Series(values[np.arange(len(rows)), r], index=rows.index)
 
 
 def _c2_indicator_tests(tables: dict[str, pd.DataFrame], thr: dict[str, float]):
-    """(b) SimCLR / BarlowTwins free Z on a union of c cliques: centred rank <= c - 1 and the
-    rank-r leading subspace inside the span of the component indicators (ind_angle_r)."""
+    """(b) SimCLR / BarlowTwins free Z on a union of c cliques: G's top eigenspace, the span of
+    the centred component indicators, lies inside col(centred Z) (``ind_contains_deg``, the
+    largest principal angle; invariant to the column scales BarlowTwins ignores). The rank
+    itself (<= c - 1 centred) is C5's bound and is reported here, not judged: at K > c a Z may
+    carry directions beyond G's top eigenspace and still keep that eigenspace."""
     from .rank import _cliques
 
     ev = select_any(
@@ -123,21 +131,26 @@ def _c2_indicator_tests(tables: dict[str, pd.DataFrame], thr: dict[str, float]):
     rows = ev.ok[clique]
     if rows.empty:
         raise NoData("no simclr / barlow_twins run on a union of cliques")
-    rows = rows.copy().assign(c=rows["g_n_components"], lead_angle=_leading_angle(rows))
+    # the indicator span inside col(Z) (ind_contains_deg: scale-invariant); tables from before
+    # that column: Z's leading min(rank, c - 1) directions in the span (ind_angle_r)
+    lead = (rows["ind_contains_deg"].astype(float) if "ind_contains_deg" in rows
+            else _leading_angle(rows))  # fmt: skip
+    rows = rows.copy().assign(c=rows["g_n_components"], lead_angle=lead)
     tests = []
     keys = ["_table", "data", "relation", "method", "hparams"]
     for key, g in rows.groupby(keys, dropna=False):
         label = group_label(key)
-        tests.append((label, all_below(g["spectral_rank"] - (g["c"] - 1), 0.5, thr["alpha"],
-                                       name="max (centred rank - (c - 1))")))  # fmt: skip
         tests.append((label, all_below(g["lead_angle"], thr["angle_deg"], thr["alpha"],
-                                       name="max angle of the rank-r subspace to the "
-                                            "indicator span")))  # fmt: skip
+                                       name="max angle of the indicator span to col(Z)"
+                                       )))  # fmt: skip
+        lines.append(f"(reported; C5 judges it) {label}: centred rank "
+                     f"{int_values(g['spectral_rank'])}, c - 1 = {int_values(g['c'] - 1)}")
     ok_rank = int((rows["spectral_rank"] <= rows["c"] - 1).sum())
     ok_angle = int((rows["lead_angle"] < thr["angle_deg"]).sum())
-    summary = (f"SimCLR / BarlowTwins on unions of cliques: {ok_rank} of {len(rows)} runs with "
-               f"centred rank <= c - 1, {ok_angle} within {fmt(thr['angle_deg'])} deg of the "
-               f"indicator span (worst {fmt(rows['lead_angle'].max())} deg)")  # fmt: skip
+    summary = (f"SimCLR / BarlowTwins on unions of cliques: {ok_angle} of {len(rows)} runs keep "
+               f"the indicator span inside col(Z) within {fmt(thr['angle_deg'])} "
+               f"deg (worst {fmt(rows['lead_angle'].max())} deg); {ok_rank} with centred rank "
+               "<= c - 1 (reported)")  # fmt: skip
     return narrow(ev, rows, keys), tests, lines, summary
 
 
