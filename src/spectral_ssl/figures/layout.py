@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -62,7 +63,8 @@ def suptitle(fig: Figure, text: str, tables: dict[str, pd.DataFrame], names: Seq
     """Figure title, with the number of failed runs that are not shown."""
     failed = sum(ok_rows(tables[n])[1] for n in names if n in tables)
     note = f" ({failed} failed run{'s' if failed > 1 else ''} not shown)" if failed else ""
-    fig.suptitle(text + note)
+    width = max(40, int(fig.get_figwidth() * 11))  # ~11 characters an inch at the title size
+    fig.suptitle(textwrap.fill(text + note, width))  # a long title wraps, never runs off
 
 
 def shared_legend(fig: Figure, handles: dict[str, Any], title: str | None = None) -> None:
