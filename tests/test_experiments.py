@@ -27,11 +27,13 @@ from spectral_ssl.experiments import (
     _closed_form_metrics,
     collect,
     compare_with_closed_form,
+    reference_solution,
+    relative_gap,
+)
+from spectral_ssl.identity_checks import (
     doubly_normalised_duality_error,
     duality_identity_error,
     identities,
-    reference_solution,
-    relative_gap,
 )
 from spectral_ssl.losses import vicreg_squared_loss
 from spectral_ssl.relations import view_pairs

@@ -39,7 +39,7 @@ def cmd_cost(args: argparse.Namespace) -> None:
 
 
 def cmd_identities(args: argparse.Namespace) -> None:
-    from ..experiments import identities
+    from ..identity_checks import identities
     from ..io import save_text
 
     save_text(args.out, identities(seed=args.seed).to_csv(index=False))
