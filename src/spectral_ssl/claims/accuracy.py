@@ -29,7 +29,6 @@ C13 low_data.csv, two readings (``low_data.low_data_variants``): few source samp
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -280,23 +279,6 @@ def best_vs_best_test(label: str, g: pd.DataFrame, winners: pd.Series, others: p
     diff, text = res
     tests.append((label, greater_than(diff, 0.0, alpha, name="paired difference")))
     lines.append(f"{label}: {note}selected {text}")
-
-
-def _paired_claim(ev: Evidence, keys: Sequence[str], thr: dict[str, float],
-                  contrasts: Callable[[pd.DataFrame], list[tuple[str, pd.Series, pd.Series]]],
-                  test_text: str) -> Outcome:  # fmt: skip
-    """greater_than(paired difference, 0) for every contrast of every group, rule 'all'."""
-    score = selection_column(ev.ok)
-    tests, lines = [], [selection_note(score)]
-    for key, g in ev.ok.groupby(group_keys(ev.ok, keys), dropna=False):
-        g = g.reset_index(drop=True)
-        for name, winners, others in contrasts(g):
-            label = f"{group_label(key)} ({name})" if name else group_label(key)
-            sides = tuple(name.split(" - ")) if name else ("winner", "other")
-            best_vs_best_test(label, g, winners, others, score, sides, thr["alpha"], tests,
-                              lines)  # fmt: skip
-    return decide(ev, tests, "all", thr, f"{test_text}: greater_than(paired per-seed difference "
-                  "of probe_test_accuracy, 0) (one-sided lower t bound)", lines)  # fmt: skip
 
 
 LOW_DATA_KEYS = ("reading", "labels", "data", "n_samples", "relation", "model", "probe")
