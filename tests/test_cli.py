@@ -193,6 +193,41 @@ def test_closed_form_linear_twin_is_lpp_and_probes_it(pipeline, tmp_path):
     assert audit(tmp_path / "cf").ok
 
 
+def test_closed_form_seeds_in_one_process_equal_one_call_per_seed(pipeline, tmp_path):
+    """--seeds with {seed} in every path (the workflow's one job per cell) writes, per data
+    seed, exactly what a call with --seed writes; a path without {seed} is refused first."""
+    import shutil
+
+    for seed in (0, 1):  # two data seeds' files (the same draw twice is enough here)
+        for name, src in (("views", pipeline.views), ("g", pipeline.rel), ("data", pipeline.data)):
+            shutil.copy(src, tmp_path / f"{name}{seed}.npz")
+    common = ["--method", "vicreg", "--model", "linear", "--hparam", "gamma=1", "--k", "4"]
+    assert run("closed-form", "--views", tmp_path / "views{seed}.npz",
+               "--relation", tmp_path / "g{seed}.npz", "--data", tmp_path / "data{seed}.npz",
+               *common, "--seeds", "0,1", "--summary", tmp_path / "all" / "s{seed}.json",
+               "--out", tmp_path / "all" / "s{seed}.npz") == 0  # fmt: skip
+    for seed in (0, 1):
+        assert run("closed-form", "--views", tmp_path / f"views{seed}.npz",
+                   "--relation", tmp_path / f"g{seed}.npz", "--data", tmp_path / f"data{seed}.npz",
+                   *common, "--seed", seed, "--summary", tmp_path / "one" / f"s{seed}.json",
+                   "--out", tmp_path / "one" / f"s{seed}.npz") == 0  # fmt: skip
+        grouped, single = load_json(tmp_path / "all" / f"s{seed}.json"), load_json(
+            tmp_path / "one" / f"s{seed}.json")
+        assert grouped == single and grouped["data_seed"] == seed
+        a = load_npz(tmp_path / "all" / f"s{seed}.npz")
+        b = load_npz(tmp_path / "one" / f"s{seed}.npz")
+        np.testing.assert_array_equal(a["weights"], b["weights"])
+        prov = load_json(provenance_path(tmp_path / "all" / f"s{seed}.npz"))
+        assert prov["config"]["seed"] == seed
+        inputs = {str(tmp_path / f"{name}{seed}.npz") for name in ("views", "g", "data")}
+        assert set(prov["inputs"]) == inputs
+    out = tmp_path / "refused"
+    assert run("closed-form", "--views", tmp_path / "views{seed}.npz",
+               "--relation", tmp_path / "g0.npz", *common, "--seeds", "0,1",
+               "--out", out / "s{seed}.npz") == 2  # fmt: skip
+    assert not out.exists()
+
+
 def test_closed_form_free_twin_on_a_tied_spectrum_stores_the_whole_eigenspace(pipeline, tmp_path):
     """vicreg + free on the 2-view graph: the K-th smallest non-trivial Laplacian eigenvalue (0)
     has multiplicity n_src - 1, so the reference is that whole null space (containing)."""

@@ -50,3 +50,30 @@ def label_tags(tags: dict[str, Any]) -> dict[str, Any]:
     if "hparams" in tags:
         tags["hparams_label"] = str(tags.pop("hparams"))
     return tags
+
+
+SEED = "{seed}"  # in a path given with --seeds: that data seed's file
+
+
+def per_seed_paths(
+    args: argparse.Namespace, names: Sequence[str]
+) -> list[tuple[int, dict[str, Any]]]:
+    """[(seed, {name: path})] for ``--seeds`` (each data seed in turn, in one process: start-up
+    paid once; every given path must contain ``{seed}`` when there are several) or ``--seed``.
+    ``names`` are the attributes of ``args`` holding paths (an unset one stays None)."""
+    seeds = parse_seeds(args.seeds) if getattr(args, "seeds", None) else [args.seed]
+    paths = {name: getattr(args, name) for name in names}
+    if len(seeds) > 1:
+        missing = ["--" + name.replace("_", "-") for name, path in paths.items()
+                   if path and SEED not in str(path)]  # fmt: skip
+        if missing:
+            raise ConfigError(f"{', '.join(missing)} must contain '{SEED}' when several "
+                              "--seeds are given (each data seed has its own files)")  # fmt: skip
+    return [(seed, {name: path and str(path).replace(SEED, str(seed))
+                    for name, path in paths.items()}) for seed in seeds]  # fmt: skip
+
+
+def add_seeds_option(parser: argparse.ArgumentParser) -> None:
+    """--seeds: several data seeds in one process, with {seed} in every path."""
+    parser.add_argument("--seeds", help="comma-separated data seeds done one after the other in "
+                                        "one process; every path then contains {seed}")  # fmt: skip
