@@ -7,6 +7,7 @@
 # Every rule calls the `spectral-ssl` CLI (docs/pipeline.md); no maths happens here. Helper
 # functions live in workflow/rules/common.smk, one file per stage in workflow/rules/.
 
+import re
 import sys
 
 from snakemake.exceptions import WorkflowError
@@ -39,9 +40,14 @@ GPU = 1 if DEVICE == "cuda" else 0  # resources: gpu=GPU on the jobs that use th
 SEEDS = [int(s) for s in config["seeds"]]
 EXPERIMENTS = list(config["experiments"])
 RUNS = expand_grid(config)
-CLOSED_FORMS = closed_form_cells(RUNS)
+CLOSED_FORM_BY_CELL = {closed_form_cell(run): run for run in closed_form_cells(RUNS).values()}
+CLOSED_FORM_SEEDS = {c: seeds for seeds, cells in closed_form_seed_sets(RUNS) for c in cells}
 SUPERVISED = supervised_cells(RUNS)
 FAITHFULNESS = faithfulness_cells(RUNS)
+# the data seeds each data-side artifact is made for (one job per key, all its seeds inside)
+DATASET_SEEDS = data_side_seeds(RUNS, lambda run: run["dataset"])
+VIEWS_SEEDS = data_side_seeds(RUNS, lambda run: run["data"])
+RELATION_SEEDS = data_side_seeds(RUNS, lambda run: (run["data"], run["relation"]))
 shell.prefix(f"set -euo pipefail; {cli_path_prefix(workflow)}")
 
 

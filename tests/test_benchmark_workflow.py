@@ -33,8 +33,8 @@ def tree(tmp_path: Path) -> Path:
     _tsv(tmp_path, f"train/rank/{cell}", 10, 20, rss=900)
     _tsv(tmp_path, f"train/cliques/{cell}", 10, 40)  # same cell, second experiment
     _tsv(tmp_path, "train/linear/synthetic/view_pairs/linear/vicreg_sq/alpha=25+gamma=1", 5, 6)
-    _tsv(tmp_path, f"closed_form/{cell}/k32/seed0", 3, 8)  # shared by rank and cliques
-    _tsv(tmp_path, "closed_form/synthetic/view_pairs/linear/vicreg_sq/alpha=25+gamma=1/k8/seed0",
+    _tsv(tmp_path, f"closed_form/{cell}/k32", 3, 8)  # one job per cell, shared by rank and cliques
+    _tsv(tmp_path, "closed_form/synthetic/view_pairs/linear/vicreg_sq/alpha=25+gamma=1/k8",
          2, 2)  # fmt: skip
     _tsv(tmp_path, "collect/rank", 1, 1)
     _tsv(tmp_path, "data/digits/seed0", 2, 3)

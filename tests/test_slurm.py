@@ -68,7 +68,10 @@ def workflow_rules() -> set[str]:
     names: set[str] = set()
     for path in sources:
         if path.is_file():
-            names |= set(re.findall(r"^(?:rule|checkpoint)\s+(\w+)\s*:", path.read_text(), re.M))
+            text = path.read_text()
+            names |= set(re.findall(r"^(?:rule|checkpoint)\s+(\w+)\s*:", text, re.M))
+            # rules made in a loop (one per seed list): `name: "train" if _i == 0 else ...`
+            names |= set(re.findall(r"^\s+name:\s*\n\s+\"(\w+)\"", text, re.M))
     return names
 
 

@@ -203,15 +203,19 @@ def test_dry_run_of_the_full_config_expands_the_whole_grid(tmp_path):
     # one job per grid cell, all seeds inside (train_1, ...: experiments with their own seeds)
     assert sum(n for rule, n in counts.items() if re.fullmatch(r"train(_\d+)?", rule)) \
         == len(runs)
-    closed = {(r["data"], r["relation"], r["model"], r["method"], r["hparams"], r["k"], seed)
-              for r in runs if r["closed_form"] for seed in r["data_seeds"]}  # fmt: skip
-    assert counts["closed_form"] == len(closed)  # one per data seed, shared across experiments
+    closed = {(r["data"], r["relation"], r["model"], r["method"], r["hparams"], r["k"])
+              for r in runs if r["closed_form"]}  # fmt: skip
+    # one job per closed-form cell (all its data seeds inside), shared across experiments
+    assert sum(n for rule, n in counts.items() if re.fullmatch(r"closed_form(_\d+)?", rule)) \
+        == len(closed)
     assert counts["collect"] == len(cfg["experiments"])
-    datasets = {(r["dataset"], seed) for r in runs for seed in r["data_seeds"]}
-    assert counts["data"] == counts["baseline"] == len(datasets)
-    assert counts["views"] == len({(r["data"], seed) for r in runs for seed in r["data_seeds"]})
-    assert counts["relation"] == len({(r["data"], r["relation"], seed) for r in runs
-                                      for seed in r["data_seeds"]})  # fmt: skip
+    # one job per dataset / data id / (data id, relation): every data seed inside
+    def jobs(rule: str) -> int:
+        return sum(n for name, n in counts.items() if re.fullmatch(rf"{rule}(_\d+)?", name))
+
+    assert jobs("data") == jobs("baseline") == len({r["dataset"] for r in runs})
+    assert jobs("views") == len({r["data"] for r in runs})
+    assert jobs("relation") == len({(r["data"], r["relation"]) for r in runs})
     for rule in ("data", "views", "relation", "baseline", "supervised_reference", "cost",
                  "identities", "figures", "claims", "audit", "all"):  # fmt: skip
         assert counts.get(rule, 0) >= 1, rule
@@ -246,13 +250,39 @@ def test_training_jobs_train_every_seed_in_one_process(tmp_path):
             assert "--data-seed" not in command
             assert all("seed{seed}" in path for path in inputs), command
     assert re.search(r"--relation-stats \S+\.json", commands[0])
-    # each data-side step runs once per data seed, with that seed
-    for step in ("data", "views", "relation", "closed-form", "baseline"):
+    # a data-side job makes one key (a closed-form cell, a dataset, a data id, a (data id,
+    # relation)) for every data seed its runs read, in one process, with {seed} in every path
+    runs = expected_runs(cfg)
+
+    def want(match) -> str:
+        seeds = sorted({s for r in runs if match(r) for s in r["data_seeds"]})
+        assert seeds
+        return f"--seeds {','.join(map(str, seeds))} "
+
+    def cell(r: dict) -> str:
+        return "/".join([r["data"], r["relation"], r["model"], r["method"], r["hparams"],
+                         f"k{r['k']}"])  # fmt: skip
+
+    patterns = {
+        "closed-form": (r"--out 'results/closed_form/([^']+)/seed\{seed\}\.npz'",
+                        lambda key: lambda r: r["closed_form"] and cell(r) == key),
+        "data": (r"--out 'results/data/([^/]+)/seed\{seed\}\.npz'",
+                 lambda key: lambda r: r["dataset"] == key),
+        "baseline": (r"--out 'results/baselines/([^/]+)/seed\{seed\}\.json'",
+                     lambda key: lambda r: r["dataset"] == key),
+        "views": (r"--out 'results/views/([^/]+)/seed\{seed\}\.npz'",
+                  lambda key: lambda r: r["data"] == key),
+        "relation": (r"--out 'results/relations/([^/]+/seed\{seed\}/[^/]+)\.npz'",
+                     lambda key: lambda r: f"{r['data']}/seed{{seed}}/{r['relation']}" == key),
+    }  # fmt: skip
+    for step, (out_pattern, matcher) in patterns.items():
         lines = [line for line in text.splitlines() if f"spectral-ssl {step} " in line]
         assert lines, step
         for line in lines:
-            seed = re.search(r"--seed (\d+)", line).group(1)
-            assert f"seed{seed}" in line, line
+            key = re.search(out_pattern, line).group(1)
+            assert want(matcher(key)) in line, line
+            paths = re.findall(r"--(?:views|relation|data|summary|out|stats) '([^']+)'", line)
+            assert paths and all("seed{seed}" in path for path in paths), line
 
 
 def test_lint_is_clean():

@@ -2,34 +2,38 @@
 # relation, model, method, hyperparameters, K) that an experiment with `closed_form: true`
 # trains with a free or linear model. K is in the path because two experiments may share a
 # cell with different K; the JSON summary carries the twin's probe accuracy. One closed form per
-# data seed (seed{seed}: the views and G it is computed on).
+# data seed (seed{seed}: the views and G it is computed on), all of a cell's seeds in one job.
 
 
-rule closed_form:
-    """Closed-form optimum, its eigenvalues and predicted rank (+ JSON summary, twin probe)."""
-    input:
-        views="results/views/{data}/seed{seed}.npz",
-        relation="results/relations/{data}/seed{seed}/{relation}.npz",
-        data=dataset_of,
-    output:
-        npz="results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}.npz",
-        summary="results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}.json",
-        provenance=(
-            "results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}.provenance.json"
-        ),
-    params:
-        args=closed_form_args,
-    log:
-        "results/logs/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}.log",
-    benchmark:
-        "results/benchmarks/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}.tsv"
-    conda:
-        "../envs/spectral-ssl.yaml"
-    threads: 1
-    shell:
-        "OMP_NUM_THREADS={threads} spectral-ssl closed-form --views {input.views} "
-        "--relation {input.relation} --data {input.data} {params.args} "
-        "--summary {output.summary} --out {output.npz} > {log} 2>&1"
+# ONE job per closed-form cell solves it for every data seed the cell's runs read (start-up paid
+# once per cell, not per seed); a seed list needs a rule of its own (a rule's outputs are
+# expanded over its seeds), and each rule's {cell} wildcard admits exactly its cells.
+for _i, (_seeds, _cells) in enumerate(closed_form_seed_sets(RUNS)):
+
+    rule:
+        """Closed-form optimum, its eigenvalues and predicted rank (+ JSON summary, twin probe)
+        of one cell, for each of its data seeds."""
+        name:
+            "closed_form" if _i == 0 else f"closed_form_{_i}"
+        wildcard_constraints:
+            cell="|".join(re.escape(cell) for cell in _cells),
+        input:
+            unpack(closed_form_inputs),
+        output:
+            npz=expand(f"{CF_CELL_STEM}.npz", seed=_seeds, allow_missing=True),
+            summary=expand(f"{CF_CELL_STEM}.json", seed=_seeds, allow_missing=True),
+            provenance=expand(f"{CF_CELL_STEM}.provenance.json", seed=_seeds, allow_missing=True),
+        params:
+            args=closed_form_args,
+        log:
+            "results/logs/closed_form/{cell}.log",
+        benchmark:
+            "results/benchmarks/closed_form/{cell}.tsv"
+        conda:
+            "../envs/spectral-ssl.yaml"
+        threads: 1
+        shell:
+            "OMP_NUM_THREADS={threads} spectral-ssl closed-form {params.args} > {log} 2>&1"
 
 
 rule faithfulness_references:

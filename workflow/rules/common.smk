@@ -14,6 +14,7 @@
 # the seed data_seed of a resampling one share the same files (nothing is computed twice).
 
 import itertools
+import re
 import shutil
 from pathlib import Path
 
@@ -39,7 +40,9 @@ RUN_FILES = (
 )
 RESERVED_TABLES = ("cost", "identities")  # results/metrics/{name}.csv written by other steps
 RUN_DIR = "results/runs/{experiment}/{data}/{relation}/{model}/{method}/{hparams}"
-CF_STEM = "results/closed_form/{data}/{relation}/{model}/{method}/{hparams}/k{k}/seed{seed}"
+CF_CELL = "{data}/{relation}/{model}/{method}/{hparams}/k{k}"  # one closed-form job
+CF_STEM = f"results/closed_form/{CF_CELL}/seed{{seed}}"
+CF_CELL_STEM = "results/closed_form/{cell}/seed{seed}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -218,6 +221,18 @@ def supervised_cells(runs):
     return cells
 
 
+def closed_form_cell(run):
+    """The closed-form cell id of a run: data/relation/model/method/hparams/kK (one job)."""
+    return CF_CELL.format(**{**run, "hparams": run["hparams_id"], "k": run["training"]["k"]})
+
+
+def closed_form_seed_sets(runs):
+    """[(data seeds, cell ids)]: each closed-form cell with the data seeds its runs read (the
+    union over the experiments sharing it), grouped by that seed list (one rule each)."""
+    cf_runs = {k: run for k, run in runs.items() if run["closed_form"]}
+    return seed_groups(data_side_seeds(cf_runs, closed_form_cell))
+
+
 def closed_form_key(run):
     keys = ("data", "relation", "model", "method", "hparams_id")
     return (*(run[k] for k in keys), run["training"]["k"])
@@ -248,6 +263,40 @@ def data_seed_of(run, seed):
 def data_seeds(run):
     """The distinct data seeds the cell's seeds read (all its seeds, or [data_seed])."""
     return sorted({data_seed_of(run, seed) for seed in run["seeds"]})
+
+
+def seed_groups(seeds_of):
+    """{key: data seeds} -> [(seeds, [keys])]: the keys grouped by their seed list, one rule each
+    (a rule's outputs are expanded over its seeds, so a seed list needs a rule of its own)."""
+    groups = {}
+    for key, seeds in sorted(seeds_of.items()):
+        groups.setdefault(tuple(sorted(seeds)), []).append(key)
+    return sorted(groups.items())
+
+
+def data_side_seeds(runs, key):
+    """{key(run): every data seed the runs with that key read} (key: dataset, data id, ...)."""
+    out = {}
+    for run in runs.values():
+        out.setdefault(key(run), set()).update(data_seeds(run))
+    return out
+
+
+def alternatives(values):
+    """A wildcard regex admitting exactly these values."""
+    return "|".join(re.escape(v) for v in values)
+
+
+def relation_constraint(pairs):
+    """The {data} regex of results/relations/{data}/seed{seed}/{relation}.* that admits exactly
+    these (data, relation) pairs: each data id followed (lookahead) by one of its relations."""
+    by_data = {}
+    for data, relation in pairs:
+        by_data.setdefault(data, []).append(relation)
+    return "|".join(
+        f"{re.escape(data)}(?=/seed[0-9]+/(?:{alternatives(rels)})\\.)"
+        for data, rels in sorted(by_data.items())
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -394,28 +443,50 @@ def collect_inputs(wc):
 # ---------------------------------------------------------------------------------------------
 # command-line arguments of each step (params: a change reruns exactly the jobs it touches)
 # ---------------------------------------------------------------------------------------------
+def seeds_option(seeds):
+    return f"--seeds {','.join(map(str, seeds))}"
+
+
 def data_args(wc):
     ds = config["datasets"][wc.dataset]
-    return (
-        f"--dataset {wc.dataset} --seed {wc.seed} "
-        f"--test-fraction {fmt(ds['test_fraction'])} {pairs('--param', ds['params'])}"
-    ).strip()
+    return join(
+        seeds_option(DATASET_SEEDS[wc.dataset]),
+        f"--dataset {wc.dataset} --test-fraction {fmt(ds['test_fraction'])}",
+        pairs("--param", ds["params"]),
+        f"--out '{dataset_path(wc.dataset, '{seed}')}'",
+    )
 
 
 def views_args(wc):
     dataset, n = parse_data_id(wc.data)
     ds = config["datasets"][dataset]
-    n_opt = "" if n is None else f"--n-samples {n} "
-    return (
-        f"--n-views {ds['n_views']} {n_opt}--seed {wc.seed} "
-        f"{pairs('--param', ds['augment'])}"
-    ).strip()
+    return join(
+        seeds_option(VIEWS_SEEDS[wc.data]),
+        f"--data '{dataset_path(dataset, '{seed}')}' --n-views {ds['n_views']}",
+        "" if n is None else f"--n-samples {n}",
+        pairs("--param", ds["augment"]),
+        f"--out '{views_path(wc.data, '{seed}')}'",
+    )
 
 
 def relation_args(wc):
     rel = config["relations"][wc.relation]
-    params = pairs("--param", rel.get("params", {}))
-    return f"--kind {rel['kind']} --seed {wc.seed} {params}".strip()
+    return join(
+        seeds_option(RELATION_SEEDS[(wc.data, wc.relation)]),
+        f"--views '{views_path(wc.data, '{seed}')}' --kind {rel['kind']}",
+        pairs("--param", rel.get("params", {})),
+        f"--out '{relation_path(wc.data, wc.relation, '{seed}')}'",
+        f"--stats '{relation_path(wc.data, wc.relation, '{seed}', '.json')}'",
+    )
+
+
+def baseline_args(wc):
+    return join(
+        seeds_option(DATASET_SEEDS[wc.dataset]),
+        f"--data '{dataset_path(wc.dataset, '{seed}')}'",
+        f"--out '{baseline_path(wc.dataset, '{seed}')}'",
+        f"--tag dataset={wc.dataset} --tag data={wc.dataset}",
+    )
 
 
 def join(*parts):
@@ -483,13 +554,29 @@ def supervised_args(wc):
 
 
 def closed_form_args(wc):
-    run = CLOSED_FORMS[(wc.data, wc.relation, wc.model, wc.method, wc.hparams, int(wc.k))]
+    """Every option of one cell's closed-form job; the paths hold {seed} (the CLI fills in each
+    data seed of --seeds)."""
+    run = CLOSED_FORM_BY_CELL[wc.cell]
+    seeds = CLOSED_FORM_SEEDS[wc.cell]
+    files = train_files({**run, "closed_form": False, "supervised": False}, "{seed}")
+    stem = closed_form_stem(run, "{seed}")
     return join(
+        f"--views '{files['views']}' --relation '{files['relation']}' --data '{files['data']}'",
         f"--method {run['method']}",
         pairs("--hparam", run["hparams"]),
-        f"--model {run['model']} --k {wc.k} --seed {wc.seed}",
+        f"--model {run['model']} --k {run['training']['k']}",
+        f"--seeds {','.join(map(str, seeds))}",
         run_tags(run),
+        f"--summary '{stem}.json' --out '{stem}.npz'",
     )
+
+
+def closed_form_inputs(wc):
+    """The views, G and dataset of every data seed of the cell (one list per kind)."""
+    run = CLOSED_FORM_BY_CELL[wc.cell]
+    files = [train_files({**run, "closed_form": False, "supervised": False}, seed)
+             for seed in CLOSED_FORM_SEEDS[wc.cell]]  # fmt: skip
+    return {name: [f[name] for f in files] for name in ("views", "relation", "data")}
 
 
 def faithfulness_args(wc):

@@ -1,24 +1,34 @@
 # Reference probes, tidy metric tables (one per experiment), loss cost and exact identities.
 
 
-rule baseline:
-    """Supervised probe on raw X and on PCA-whitened X of data seed {seed} (reference rows)."""
-    input:
-        data="results/data/{dataset}/seed{seed}.npz",
-    output:
-        json="results/baselines/{dataset}/seed{seed}.json",
-        provenance="results/baselines/{dataset}/seed{seed}.provenance.json",
-    log:
-        "results/logs/baseline/{dataset}/seed{seed}.log",
-    benchmark:
-        "results/benchmarks/baseline/{dataset}/seed{seed}.tsv"
-    conda:
-        "../envs/spectral-ssl.yaml"
-    threads: 1
-    shell:
-        "OMP_NUM_THREADS={threads} spectral-ssl baseline --data {input.data} "
-        "--seed {wildcards.seed} --out {output.json} --tag dataset={wildcards.dataset} "
-        "--tag data={wildcards.dataset} > {log} 2>&1"
+for _i, (_seeds, _datasets) in enumerate(seed_groups(DATASET_SEEDS)):
+
+    rule:
+        """Supervised probe on raw X and on PCA-whitened X of each data seed (reference rows)."""
+        name:
+            "baseline" if _i == 0 else f"baseline_{_i}"
+        wildcard_constraints:
+            dataset=alternatives(_datasets),
+        input:
+            data=lambda wc: [dataset_path(wc.dataset, s) for s in DATASET_SEEDS[wc.dataset]],
+        output:
+            json=expand("results/baselines/{dataset}/seed{seed}.json", seed=_seeds, allow_missing=True),
+            provenance=expand(
+                "results/baselines/{dataset}/seed{seed}.provenance.json",
+                seed=_seeds,
+                allow_missing=True,
+            ),
+        params:
+            args=baseline_args,
+        log:
+            "results/logs/baseline/{dataset}.log",
+        benchmark:
+            "results/benchmarks/baseline/{dataset}.tsv"
+        conda:
+            "../envs/spectral-ssl.yaml"
+        threads: 1
+        shell:
+            "OMP_NUM_THREADS={threads} spectral-ssl baseline {params.args} > {log} 2>&1"
 
 
 rule supervised_reference:
