@@ -12,6 +12,7 @@ from test_claims import write_tables
 
 from spectral_ssl.claims import load_tables
 from spectral_ssl.figures import FIGURES, Skip, data_key, fig_singular_values, main_figures
+from spectral_ssl.figures.sources import FIGURE_SOURCES, RELATION_STATS, figures_for
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -66,6 +67,34 @@ def test_missing_tables_skipped(tmp_path: Path, caplog: pytest.LogCaptureFixture
     assert "figure angles_vs_step skipped: optimal_trajectory.csv missing" in caplog.text
     assert "figure cost skipped: cost.csv missing" in caplog.text
     assert "figure relations skipped" in caplog.text
+
+
+@pytest.mark.parametrize("name", [n for n, s in FIGURE_SOURCES.items() if s != RELATION_STATS])
+def test_each_figure_draws_from_its_sources_and_only_them(metrics: Path, name: str) -> None:
+    """FIGURE_SOURCES (what the workflow declares) is what each drawing function reads: the
+    figure draws from its source experiments' tables alone and is skipped without them."""
+    tables = load_tables(metrics)
+    sources = FIGURE_SOURCES[name]
+    own = {n: t for n, t in tables.items() if n.removesuffix("_trajectory") in sources}
+    assert FIGURES[name](own) is not None
+    if sources:
+        with pytest.raises(Skip):
+            FIGURES[name]({n: t for n, t in tables.items() if n not in own})
+
+
+def test_figure_sources_name_every_figure_and_real_tables() -> None:
+    from spectral_ssl.claims import EXPERIMENTS
+    from spectral_ssl.claims.misaligned import C12_TABLES
+
+    assert sorted(FIGURE_SOURCES) == sorted(FIGURES)
+    named = {t for s in FIGURE_SOURCES.values() if s != RELATION_STATS for t in s}
+    assert named <= {*EXPERIMENTS, "cost"}
+    assert FIGURE_SOURCES["accuracy_vs_gamma"] == ("alignment", *C12_TABLES)
+    assert figures_for([]) == ["correspondences"]
+    assert figures_for(["cost"]) == ["correspondences", "cost"]
+    rank_only = ["relations", "correspondences", "rank_vs_gamma", "cost"]
+    assert figures_for(["rank", "cost"]) == rank_only
+    assert figures_for([*EXPERIMENTS, "cost"]) == list(FIGURE_SOURCES)
 
 
 def test_failed_runs_named_in_title(metrics: Path) -> None:

@@ -337,6 +337,24 @@ def test_every_rule_has_a_log_a_benchmark_and_a_conda_env():
             assert '"results/benchmarks/' in block, name
 
 
+def test_a_config_with_one_experiment_declares_only_the_figures_it_can_draw(tmp_path):
+    """Leaving experiments out of config.yaml leaves their figures out of the figures step
+    (which would otherwise fail on outputs it cannot draw)."""
+    cfg = yaml.safe_load(CI_CONFIG.read_text())
+    cfg["experiments"] = {"rank": cfg["experiments"]["rank"]}
+    path = tmp_path / "rank_only.yaml"
+    path.write_text(yaml.safe_dump(cfg))
+    proc = snakemake("-n", "--cores", "1", "--configfile", str(path), "--directory",
+                     str(tmp_path), cwd=tmp_path)  # fmt: skip
+    assert proc.returncode == 0, output(proc)
+    block = output(proc).split("rule figures:", 1)[1]
+    outputs = re.search(r"\n\s+output: (.*)", block).group(1).split(", ")
+    assert sorted(outputs) == sorted(
+        f"results/figures/{name}.{ext}" for name in ("relations", "correspondences",
+        "rank_vs_gamma", "cost") for ext in ("png", "pdf")
+    )  # fmt: skip
+
+
 # ---------------------------------------------------------------------------------------------
 # bad config: stop before any job, naming the key
 # ---------------------------------------------------------------------------------------------

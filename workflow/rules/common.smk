@@ -25,6 +25,7 @@ except ImportError:
 
 from spectral_ssl.device import resolve_device as _resolve_device
 from spectral_ssl.errors import ConfigError
+from spectral_ssl.figures import figures_for
 from spectral_ssl.labels import format_value as fmt
 from spectral_ssl.labels import hparams_label as hparams_id
 from spectral_ssl.methods import wildcard_pattern as method_wildcard

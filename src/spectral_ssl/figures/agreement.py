@@ -22,6 +22,7 @@ from .layout import (
     suptitle,
     whole_decades,
 )
+from .sources import FIGURE_SOURCES
 from .style import (
     ANGLE_FLOOR,
     ESTIMATE,
@@ -53,7 +54,7 @@ CORRESPONDENCES = (
 )  # fmt: skip
 
 
-TRAJECTORIES = ("optimal_trajectory", "cliques_trajectory")
+TRAJECTORIES = tuple(f"{n}_trajectory" for n in FIGURE_SOURCES["angles_vs_step"])
 
 
 def fig_angles_vs_step(tables: dict[str, pd.DataFrame]) -> Figure:

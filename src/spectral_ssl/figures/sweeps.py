@@ -12,7 +12,6 @@ from matplotlib.figure import Figure
 
 from ..claims import NoData, is_reference
 from ..claims.accuracy import selection_column
-from ..claims.misaligned import C12_TABLES
 from .layout import (
     Skip,
     drop_legends,
@@ -23,6 +22,7 @@ from .layout import (
     shared_legend,
     suptitle,
 )
+from .sources import FIGURE_SOURCES
 from .style import (
     ESTIMATE,
     GREEK,
@@ -101,7 +101,8 @@ def fig_rank_vs_gamma(tables: dict[str, pd.DataFrame]) -> Figure:
 
 def fig_accuracy_vs_gamma(tables: dict[str, pd.DataFrame]) -> Figure:
     """Probe accuracy vs gamma; aligned vs misaligned relations; other methods as lines."""
-    names = [n for n in ("alignment", *C12_TABLES) if n in tables] or ["misaligned_linear"]
+    sources = FIGURE_SOURCES["accuracy_vs_gamma"]
+    names = [n for n in sources if n in tables] or list(sources[1:2])
     table = pd.concat([need(tables, n, ["method", "probe_test_accuracy"]) for n in names],
                       ignore_index=True)  # fmt: skip
     vic = table[(table["method"] == "vicreg")].dropna(subset=["gamma"])
