@@ -132,6 +132,34 @@ def test_c2_keeps_the_indicator_span_even_with_extra_directions_and_any_column_s
     assert verdict("C5", rows)["verdict"] == NOT_SUPPORTED
 
 
+def test_c2_with_more_cliques_than_k_asks_col_z_inside_the_indicator_span():
+    """K < c - 1 (view pairs of many samples): the c - 1 tied indicator directions cannot fit
+    in col(Z), so the test is the other containment, col(Z) inside their span; before, such
+    cells read 90 deg whatever Z was."""
+    c, size, k = 12, 5, 4
+    labels = np.repeat(np.arange(c), size)
+    indicators = (labels[:, None] == np.arange(c)[None, :]).astype(np.float64)
+    edges = label_graph(labels)
+    stats = relation_stats(edges, len(labels), labels=labels)
+
+    def row(z: np.ndarray, s: int) -> dict:
+        theta = leading_angles(z, indicators, centre=True)
+        return {"data": "d", "relation": "view_pairs", "model": "free", "method": "simclr",
+                "hparams": "default", "seed": s, "converged": True, "k": k,
+                "run_dir": f"runs/simclr/seed{s}", **{f"g_{n}": v for n, v in stats.items()},
+                **embedding_metrics(z, labels, val_seed=s), **uncentred_spectrum(z),
+                **{f"ind_angle_{i + 1}": t for i, t in enumerate(theta)},
+                "ind_contains_deg": containment_angle(indicators, z, centre=True)}  # fmt: skip
+
+    rng = np.random.default_rng(3)
+    inside = [indicators @ rng.normal(size=(c, k)) for _ in range(3)]
+    rows = [row(z, s) for s, z in enumerate(inside)]
+    assert all(r["ind_contains_deg"] == 90.0 for r in rows)  # the old reading: cannot fit
+    assert verdict("C2", rows)["verdict"] == SUPPORTED
+    noisy = [row(z + 0.3 * rng.normal(size=z.shape), s) for s, z in enumerate(inside)]
+    assert verdict("C2", noisy)["verdict"] == NOT_SUPPORTED
+
+
 def test_c2_hinge_judged_only_at_or_above_the_diagonal_loss():
     def hinge(angle: float, loss: float, s: int) -> dict:
         return clique_row(z_full(s), "vicreg", s, gamma=0.01, alpha=25.0, beta=25.0,

@@ -33,7 +33,7 @@ CLAIMS: tuple[Claim, ...] = (
     Claim(
         "C2", "paper", "learned Z's top left singular vectors align with the closed form's",
         "angle_max_deg vs closed form (optimal.csv); on unions of cliques (optimal.csv, "
-        "cliques.csv) ind_contains_deg (the indicator span inside col(Z)) and "
+        "cliques.csv) the indicator span inside col(Z) (col(Z) inside it where K < c - 1) and "
         "diag_angle_max_deg to the hinge diagonal solution",
         "exact rule: every run < {angle_deg:g} deg; surrogates: learned rank == closed-form rank; "
         "SimCLR / BarlowTwins: the rank bound is C5's (reported)", "angles_vs_step.png",
@@ -41,10 +41,13 @@ CLAIMS: tuple[Claim, ...] = (
         "loss is not below the diagonal solution's; other cells reported",
         eval_c2,
         design=(
-            "SimCLR and BarlowTwins are judged on clique cells with K > c: G's top eigenspace "
-            "(the indicator span) must lie inside col(Z), a test invariant to the column scales "
-            "BarlowTwins ignores (SimCLR on its row-normalised Z, the only thing its loss "
-            "sees); extra directions are C5's rank bound, reported here; hinge VICReg only "
+            "SimCLR and BarlowTwins are judged on clique graphs by containment of the smaller "
+            "space in the larger: where K >= c - 1, G's top eigenspace (the indicator span) "
+            "inside col(Z), a test invariant to the column scales BarlowTwins ignores; where "
+            "K < c - 1 (view pairs of many samples) col(Z) inside the indicator span, since c - 1 "
+            "tied directions cannot fit in K (SimCLR on its row-normalised Z, the only thing "
+            "its loss sees); extra directions are C5's rank bound, reported here; hinge VICReg "
+            "only "
             "where its loss is not below the diagonal solution's (else that solution is not the "
             "minimiser)"
         ),
