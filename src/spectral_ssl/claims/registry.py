@@ -240,7 +240,9 @@ CLAIMS: tuple[Claim, ...] = (
         design=(
             "collapse needs a rank below min(K, the surrogate's predicted rank) AND a loss below "
             "the diagonal solution's; the earlier 'rank 9 of 32' equalled the surrogate's own "
-            "truncation (c - 1) and passed vacuously"
+            "truncation (c - 1) and passed vacuously. The claim is existential ('may'): NOT "
+            "SUPPORTED says no converged run of the tested grids collapsed, not that collapse "
+            "cannot happen elsewhere"
         ),
     ),
     Claim(
