@@ -1,4 +1,5 @@
-"""stationarity: the min-norm subgradient of hinge VICReg (known answers on and off the kink)."""
+"""stationarity: the min-norm subgradient of hinge VICReg (known answers on and off the kink)
+and the scale-free gradient norm of the scale-invariant losses."""
 
 from __future__ import annotations
 
@@ -70,3 +71,71 @@ def test_parameters_of_a_model_not_only_z():
     norm = stationarity_norm("vicreg_loss", lambda: x @ w, [w], EDGES, None, hp)
     (g,) = torch.autograd.grad(vicreg_loss(x @ w, EDGES, **hp), w)
     assert norm == pytest.approx(float(g.norm()), rel=1e-12)  # columns far below variance 1
+
+
+# ---------------------------------------------------------------------------------------------
+# scale-invariant losses: the scale-free gradient norm
+# ---------------------------------------------------------------------------------------------
+def _grad(loss_fn, param: torch.Tensor, z_of) -> torch.Tensor:
+    param = param.detach().clone().requires_grad_(True)
+    (g,) = torch.autograd.grad(loss_fn(z_of(param)), param)
+    return g
+
+
+@pytest.mark.parametrize(("method", "model"), [("simclr", "free"), ("simclr", "linear"),
+                                               ("barlow_twins", "free"),
+                                               ("barlow_twins", "linear")])  # fmt: skip
+def test_scale_free_norm_ignores_every_rescaling_the_loss_ignores(method, model):
+    """Rescaling the blocks the loss cannot see leaves the loss and the scale-free norm
+    unchanged, while the plain gradient norm moves with 1 / scale."""
+    from spectral_ssl.methods import get_method
+    from spectral_ssl.stationarity import scale_blocks, scale_free_norm
+
+    rng = np.random.default_rng(0)
+    m = get_method(method)
+    hp = {"tau": 0.5} if method == "simclr" else {"alpha": 0.1}
+    x = torch.tensor(rng.normal(size=(40, 6)))
+    param = torch.tensor(rng.normal(size=(40, 4) if model == "free" else (6, 4)))
+    z_of = (lambda p: p) if model == "free" else (lambda p: x @ p)
+    blocks = scale_blocks(m.scale_invariant, model)
+    shape = {"rows": (param.shape[0], 1), "columns": (1, param.shape[1]), "all": (1, 1)}[blocks]
+    scaled = param * torch.tensor(rng.uniform(0.05, 20.0, size=shape))
+
+    def loss(z):
+        return m.loss(z, EDGES, **hp)
+
+    assert float(loss(z_of(scaled))) == pytest.approx(float(loss(z_of(param))), rel=1e-10)
+    g, g_scaled = _grad(loss, param, z_of), _grad(loss, scaled, z_of)
+    assert float(g_scaled.norm()) != pytest.approx(float(g.norm()), rel=1e-2)
+    assert scale_free_norm(scaled, g_scaled, blocks) == pytest.approx(
+        scale_free_norm(param, g, blocks), rel=1e-8)
+
+
+def test_scale_blocks_per_model():
+    from spectral_ssl.methods import METHODS
+    from spectral_ssl.stationarity import scale_blocks
+
+    assert [n for n, m in METHODS.items() if m.scale_invariant] == ["simclr", "barlow_twins",
+                                                                     "nnclr"]  # fmt: skip
+    assert scale_blocks("rows", "free") == "rows" and scale_blocks("rows", "linear") == "all"
+    assert scale_blocks("columns", "linear") == "columns"
+    assert scale_blocks("rows", "mlp") is None and scale_blocks(None, "free") is None
+
+
+def test_a_trained_run_records_the_scale_free_norm():
+    """conv_grad_initial of a linear SimCLR run is the scale-free norm at its initial W."""
+    from spectral_ssl.losses import simclr_loss
+    from spectral_ssl.models import build_model
+    from spectral_ssl.stationarity import scale_free_norm
+    from spectral_ssl.training import TrainConfig, train
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(40, 6))
+    cfg = TrainConfig(method="simclr", hparams={"tau": 0.5}, model="linear", k=4,
+                      optimizer="lbfgs", lr=1.0, steps=3, precision="fp64", device="cpu",
+                      seed=3)  # fmt: skip
+    result = train(x, EDGES, cfg)
+    torch.manual_seed(3)  # the trainer's initialisation
+    w0 = build_model("linear", d_in=6, n_rows=40, k=4).weight.detach().double()
+    g0 = _grad(lambda z: simclr_loss(z, EDGES, tau=0.5), w0, lambda p: torch.tensor(x) @ p)
+    assert result.grad_norm_initial == pytest.approx(scale_free_norm(w0, g0, "all"), rel=1e-8)

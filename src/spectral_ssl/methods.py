@@ -36,7 +36,10 @@ class Method:
     ``neighbour_graph``: the trainer rebuilds G from the current embedding (hyperparameters
     ``m``, ``refresh_every``; ``nearest_neighbour_graph``);
     ``exact_twin``: the free-Z twin is the exact minimiser of this loss (so the loss gap at Z*
-    is meaningful, claims C2, C3, C7).
+    is meaningful, claims C2, C3, C7);
+    ``scale_invariant``: the loss is unchanged when each row (``"rows"``) or column
+    (``"columns"``) of Z is rescaled, so convergence reads the scale-free gradient norm
+    (``stationarity.scale_free_norm``).
     """
 
     name: str
@@ -49,6 +52,7 @@ class Method:
     needs_degree: bool = False
     exact_twin: bool = False
     neighbour_graph: bool = False
+    scale_invariant: Literal["rows", "columns"] | None = None
 
     @property
     def loss(self) -> Callable[..., Any]:
@@ -84,6 +88,7 @@ METHODS: dict[str, Method] = {
             kind="global",
             twins={"free": "components", "linear": "spectral_contrastive_linear"},
             positive=("tau",),
+            scale_invariant="rows",
         ),
         Method(
             "barlow_twins",
@@ -94,6 +99,7 @@ METHODS: dict[str, Method] = {
             twins={"free": "components", "linear": "barlow_twins_linear"},
             positive=("eps",),
             needs_degree=True,
+            scale_invariant="columns",
         ),
         Method(
             "spectral_contrastive",
@@ -114,6 +120,7 @@ METHODS: dict[str, Method] = {
             twins={"free": "components", "linear": "spectral_contrastive_linear"},
             positive=("tau", "m", "refresh_every"),
             neighbour_graph=True,
+            scale_invariant="rows",
         ),
     )
 }

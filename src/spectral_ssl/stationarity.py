@@ -1,4 +1,7 @@
-"""Stationarity of hinge VICReg: the norm of its minimum-norm (Clarke) subgradient.
+"""Stationarity measures where the gradient norm is not one: hinge VICReg's kink, and losses
+invariant to the scale of blocks of parameters (SimCLR, NNCLR, BarlowTwins).
+
+**Hinge VICReg: the norm of its minimum-norm (Clarke) subgradient.**
 
 VICReg's variance term ``alpha * sum_k (1 - sqrt(clamp(C_kk, floor, 1)))`` has a kink at
 C_kk = 1, and its minimisers typically sit on it (the hinge pushes a column's variance up to 1
@@ -16,11 +19,27 @@ with g_smooth the gradient of every other part of the loss. Its minimum norm ove
 bounded least-squares problem in m unknowns (``scipy.optimize.lsq_linear``). Away from the kink
 (m = 0) it is the ordinary gradient norm; it is never larger than the norm of the gradient
 autograd returns (that gradient is one admissible s), and it is 0 at a minimiser on the kink.
+
+**Scale-invariant losses: the gradient on the product of spheres.** SimCLR (and NNCLR) see
+only the row directions of Z (cosine similarities), BarlowTwins only its column directions
+(column-normalised cross-correlation). If f(c w_b) = f(w_b) for every c > 0 on a block w_b of
+a parameter, then grad_b f(c w) = grad_b f(w) / c and grad_b f is orthogonal to w_b (Euler), so
+the plain gradient norm grows as the optimiser shrinks the block while the loss stays put (a
+plateaued linear SimCLR run read "gradient 11x its initial value"), and shrinks as it grows.
+The scale-free measure is the Riemannian gradient norm on the unit sphere of each block,
+
+    || grad ||_sf = sqrt( sum_b ( ||w_b|| ||grad_b f|| )^2 ),
+
+unchanged by any rescaling of the blocks. Blocks (``scale_blocks``): free Z, rows for SimCLR
+and columns for BarlowTwins; linear Z = X W, the whole W for SimCLR (one row of Z cannot be
+rescaled alone) and the columns of W for BarlowTwins; an MLP has no such block (None: the
+plain norm).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 import numpy as np
 import torch
@@ -91,3 +110,28 @@ def stationarity_norm(
     norm, _ = vicreg_min_norm_subgradient(z, params, edges, weights=weights, alpha=hp["alpha"],
                                           beta=hp["beta"], gamma=hp["gamma"])  # fmt: skip
     return norm
+
+
+Invariance = Literal["rows", "columns"]
+Blocks = Literal["rows", "columns", "all"]
+
+
+def scale_blocks(invariance: Invariance | None, model: str) -> Blocks | None:
+    """The blocks of the model's one parameter that the loss's scale invariance acts on: for a
+    loss invariant to the scale of each row (``"rows"``) or column (``"columns"``) of Z."""
+    if invariance is None or model not in ("free", "linear"):
+        return None
+    if model == "free":
+        return invariance
+    return "columns" if invariance == "columns" else "all"
+
+
+def scale_free_norm(param: torch.Tensor, grad: torch.Tensor, blocks: Blocks) -> float:
+    """sqrt(sum_b (||w_b|| ||g_b||)^2) over the rows, the columns or the whole of a 2-D
+    parameter ``param`` with gradient ``grad`` (module docstring)."""
+    w, g = param.detach().double(), grad.detach().double()
+    if blocks == "all":
+        return float(torch.linalg.vector_norm(w) * torch.linalg.vector_norm(g))
+    dim = 1 if blocks == "rows" else 0
+    per_block = torch.linalg.vector_norm(w, dim=dim) * torch.linalg.vector_norm(g, dim=dim)
+    return float(torch.linalg.vector_norm(per_block))

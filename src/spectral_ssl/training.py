@@ -34,6 +34,7 @@ from .errors import ConfigError, DataError, TrainingDivergedError
 from .methods import METHODS, Method, get_method, resolve_hparams  # noqa: F401  (re-exported)
 from .models import build_model
 from .relations import restrict, validate_edges
+from .stationarity import scale_blocks, scale_free_norm
 
 OPTIMIZERS = ("adam", "sgd", "lbfgs")
 LR_SCHEDULES = ("constant", "cosine")
@@ -297,7 +298,9 @@ class _EarlyStop:
 def _full_batch_grad_norm(model, optimizer, method, config, hp, x_t, batches, step) -> float:
     """||grad of the loss|| on the full batch at the current parameters (NaN for mini-batches);
     for hinge VICReg the norm of its minimum-norm subgradient (``stationarity``: the gradient
-    autograd returns on the hinge's kink is one subgradient, not a stationarity measure).
+    autograd returns on the hinge's kink is one subgradient, not a stationarity measure); for
+    losses invariant to the scale of Z's rows or columns (SimCLR, NNCLR, BarlowTwins) on a free
+    or linear model, the scale-free norm (``stationarity.scale_free_norm``).
 
     Outside the optimisation: the gradients are cleared afterwards and the batch-norm running
     statistics restored, so measuring does not change the trajectory or the trained model.
@@ -311,6 +314,10 @@ def _full_batch_grad_norm(model, optimizer, method, config, hp, x_t, batches, st
     grads = [p.grad.detach().double().pow(2).sum() for p in model.parameters()
              if p.grad is not None]  # fmt: skip
     norm = float(torch.stack(grads).sum().sqrt()) if grads else 0.0
+    blocks = scale_blocks(method.scale_invariant, config.model)
+    if blocks is not None:  # free / linear: one 2-D parameter (z or weight)
+        (param,) = list(model.parameters())
+        norm = scale_free_norm(param, param.grad, blocks)
     optimizer.zero_grad(set_to_none=True)
     if method.loss_name == "vicreg_loss":  # a kink: the min-norm subgradient (stationarity.py)
         from .stationarity import stationarity_norm
