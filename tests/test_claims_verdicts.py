@@ -636,3 +636,12 @@ def test_c19_without_a_g_t_record_is_inconclusive():
     row = verdict("C19", {"nnclr": rows})
     assert row["verdict"] == INCONCLUSIVE and "records its G_t" in row["reason"]
     assert verdict("C19", {})["verdict"] == INCONCLUSIVE
+
+
+def test_c19_with_every_nnclr_run_unconverged_says_so():
+    rows = _c19(0.1)["nnclr"]
+    for r in rows:
+        r["converged"] = r["method"] == "simclr"  # simclr converged, every nnclr run not
+    row = verdict("C19", {"nnclr": rows})
+    assert row["verdict"] == INCONCLUSIVE
+    assert "every nnclr run in nnclr.csv (10) is unconverged" in row["reason"], row["reason"]

@@ -71,6 +71,11 @@ def eval_c19(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
                      f"simclr, paired on {diff.size} seeds: {fmt_ci(*mean_ci(diff))} "
                      "(95% t interval)")  # fmt: skip
     if not tests:
+        unconverged = ev.unconverged
+        n_nn = int((unconverged["method"] == "nnclr").sum()) if len(unconverged) else 0
+        if n_nn and not ("method" in ev.ok and (ev.ok["method"] == "nnclr").any()):
+            raise NoData(f"evidence unconverged: every nnclr run in nnclr.csv ({n_nn}) is "
+                         "unconverged, so no G_t record is read")  # fmt: skip
         raise NoData("no data: no nnclr run in nnclr.csv records its G_t refreshes")
     ev = narrow(ev, pd.concat([*used, ev.ok[ev.ok["method"] == "simclr"]]), [*KEYS, "method"])
     return decide(ev, tests, "all", thr, "greater_than(nnclr_nn_alignment_last - "
