@@ -269,6 +269,24 @@ def test_c11_selects_on_validation_and_counts_unconverged_runs():
     assert verdict("C11", _c11(0.0, converged=mostly))["verdict"] == INCONCLUSIVE
 
 
+def test_c11_a_grid_whose_better_cell_never_converged_is_not_judged():
+    """The cell that would win on validation is unconverged in every seed: selecting over the
+    converged rest would judge the method on a truncated grid, so the group is not judged
+    (INCONCLUSIVE), not refuted by the worse cell."""
+    stalled = [run(method="spectral_contrastive", hparams="other", seed=s, model="linear",
+                   k=10, g_alignment_labels=1.0, probe_val_accuracy=0.99,
+                   probe_train_accuracy=1.0, probe_test_accuracy=0.95, converged=False,
+                   sup_containment_deg=1e-7) for s in SEEDS]  # fmt: skip
+    row = verdict("C11", _c11(-0.3, extra=stalled))
+    assert row["verdict"] == INCONCLUSIVE, row["reason"]
+    assert "grid cell(s) other have no converged run" in row["reason"] + row["details"]
+    # one converged seed of that cell puts it back in the grid: judged again
+    stalled[0]["converged"] = True
+    row = verdict("C11", _c11(-0.3, extra=stalled))
+    assert "truncated grid" not in row["reason"] + row["details"]
+    assert "selected cells" in row["details"]
+
+
 def test_selection_never_reads_the_test_accuracy():
     """C12-neurips, winners {BarlowTwins, VICReg gamma = 0.1} vs others {SimCLR, VICReg
     gamma = 10}. Validation picks BarlowTwins (val 0.60, test 0.50) and VICReg gamma = 10 (val

@@ -230,6 +230,12 @@ def eval_c11(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
         if ref.empty or col not in ref or ref[col].isna().all():
             lines.append(f"{group_label(key)}: no {C11_REFERENCE.get(key[2])} reference row")
             continue
+        missing = _cells_without_converged_runs(key, g, ev)
+        if missing:
+            lines.append(f"{group_label(key)}: not judged (grid cell(s) {', '.join(missing)} "
+                         "have no converged run: a selection over the rest would read a "
+                         "truncated grid)")  # fmt: skip
+            continue
         chosen = select_per_seed(g, score)
         seeds = chosen.index.intersection(ref.index)
         if seeds.empty:
@@ -245,12 +251,30 @@ def eval_c11(tables: dict[str, pd.DataFrame], thr: dict[str, float]) -> Outcome:
         tests += exact
         lines += text
     if not tests:
+        truncated = [line for line in lines if "truncated grid" in line]
+        if truncated:
+            raise NoData("no group judged: " + "; ".join(truncated), ev.failed, ev.unconverged)
         raise NoData(f"no data: no supervised reference rows in {C11_TABLES}")
     return decide(ev, tests, "all", thr, f"TOST: equivalent(accuracy - supervised reference, 0, "
                   f"margin {fmt(thr['probe_gap'])}) per (data, relation, model, method) (free "
                   "Z: probe train accuracy, it has no test rows); exact rule: reference "
                   f"subspace inside col(learned) within {fmt(thr['angle_deg'])} deg where the "
                   "optimum contains it", lines)  # fmt: skip
+
+
+def _cells_without_converged_runs(key: tuple, g: pd.DataFrame, ev: Evidence) -> list[str]:
+    """The hyperparameter cells of group ``key`` (data, relation, model, method) that appear
+    only among its unconverged or failed runs: the configured grid minus the cells a
+    per-seed selection could pick. Selecting over the rest would judge the method on a
+    truncated grid (e.g. hinge VICReg's better gamma stalled on its kink)."""
+    cols = ["data", "relation", "model", "method"]
+    others = [f for f in (ev.unconverged, ev.failed)
+              if not f.empty and set(cols) <= set(f) and "hparams" in f]  # fmt: skip
+    grid: set[str] = set()
+    for f in others:
+        hit = (f[cols].astype(str) == pd.Series(key, index=cols).astype(str)).all(axis=1)
+        grid |= set(f.loc[hit, "hparams"].astype(str))
+    return sorted(grid - set(g["hparams"].astype(str)))
 
 
 def _best_vs_best(g: pd.DataFrame, winners: pd.Series, others: pd.Series, score: str,
